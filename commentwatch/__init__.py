@@ -1,0 +1,7 @@
+"""commentwatch: keeps comment sections and danmaku on children's videos safe.
+
+Data flow, one subpackage per stage:
+sources → text → detect → decide → act → record; web/ and cli beside them.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from commentwatch.cli import main
+
+raise SystemExit(main())

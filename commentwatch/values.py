@@ -1,0 +1,93 @@
+"""The plain values that flow between stages.
+
+sources produce ``Video`` and ``Comment``; detect produces ``Evidence``;
+decide turns evidence into a ``Verdict``; act and record consume verdicts.
+Nothing here knows about HTTP, SQLite or spaCy, so every stage can be tested
+with values built by hand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+#: The harm categories a lexicon entry, rule or exemplar may carry.
+HARM_CATEGORIES: tuple[str, ...] = (
+    "sexualize",
+    "grooming",
+    "contact",
+    "sexual_ad",
+    "abuse",
+    "privacy",
+)
+#: Vocabulary that is not harmful by itself but marks a child as the subject.
+MINOR_REFERENCE = "minor_reference"
+ALL_CATEGORIES: tuple[str, ...] = HARM_CATEGORIES + (MINOR_REFERENCE,)
+
+
+class Action(str, Enum):
+    ALLOW = "allow"
+    ALERT = "alert"
+    HIDE = "hide"
+
+
+class Kind(str, Enum):
+    """Where a piece of text came from on the platform."""
+
+    COMMENT = "comment"
+    DANMAKU = "danmaku"
+
+
+@dataclass(frozen=True)
+class Video:
+    id: str = ""
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    description: str = ""
+    #: What the platform says; ``None`` when it does not know.
+    featuring_minors: bool | None = None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: str
+    text: str
+    video: Video = field(default_factory=Video)
+    kind: Kind = Kind.COMMENT
+    author_id: str = ""
+    parent_id: str | None = None
+    created_at: float | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One reason behind a verdict, pointing into the text the user wrote.
+
+    ``start``/``end`` index the original comment text (Python string
+    indices), so a moderator sees exactly what was written, evasions and all.
+    """
+
+    category: str
+    term: str
+    start: int
+    end: int
+    #: Which evasion had to be undone to see the term ("" when none).
+    evasion: str = ""
+    #: Which signal produced it: lexicon, contact, rule, exemplar, classifier.
+    source: str = "lexicon"
+    severity: int = 0
+    #: Free text for humans, e.g. the rule name or the nearest exemplar.
+    detail: str = ""
+    #: Score contribution in 0..1.
+    score: float = 0.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    comment_id: str
+    action: Action
+    score: float
+    categories: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    #: Whether the stricter minors policy applied.
+    minors_policy: bool = False
