@@ -16,9 +16,13 @@ from commentwatch.config import ConfigError
 
 #: Modules that each add one or more subcommands through ``register``.
 COMMAND_MODULES: tuple[str, ...] = (
-    "commentwatch.detect.scan_command",
-    "commentwatch.detect.lexicon_command",
+    "commentwatch.scan",
+    "commentwatch.lexicon_tools",
     "commentwatch.measure.bench",
+    "commentwatch.measure.evaluate",
+    "commentwatch.daemon_command",
+    "commentwatch.train_command",
+    "commentwatch.reference.command",
 )
 
 
@@ -42,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # jieba announces its dictionary loading at DEBUG/INFO on every start.
+    logging.getLogger("jieba").setLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

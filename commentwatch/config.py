@@ -34,7 +34,7 @@ class DetectConfig:
     #: cost stays linear and one huge comment cannot stall the worker.
     window_chars: int = 2000
     #: Texts longer than this are truncated (the rest is recorded as such).
-    max_chars: int = 1_000_000
+    max_chars: int = 2_000_000
     #: The semantic stage (embeddings, exemplars, classifier).
     semantic: bool = True
     #: A sentence-transformers model: hub id, local path, or "default" for
@@ -68,9 +68,154 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class ServiceConfig:
+    """Where the platform's comment service is and how patiently to call it."""
+
+    base_url: str = "http://127.0.0.1:8750"
+    #: Environment variable holding the bearer token (never the token itself).
+    token_env: str = "COMMENTWATCH_SERVICE_TOKEN"
+    timeout_s: float = 5.0
+    max_retries: int = 4
+    backoff_s: float = 0.2
+    max_backoff_s: float = 10.0
+    danmaku_format: typing.Literal["json", "xml"] = "json"
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"service.base_url: expected an http(s) URL, got {self.base_url!r}")
+        if self.timeout_s <= 0:
+            raise ConfigError(f"service.timeout_s: must be above 0, got {self.timeout_s}")
+        if self.max_retries < 0:
+            raise ConfigError(f"service.max_retries: must not be negative, got {self.max_retries}")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    #: "minors" watches only videos featuring children; "all" watches every video.
+    watch: typing.Literal["minors", "all"] = "minors"
+    discover_interval_s: float = 60.0
+    #: Videos featuring children are polled this often …
+    minors_poll_interval_s: float = 1.0
+    #: … and the others (when watched) this often.
+    other_poll_interval_s: float = 15.0
+    #: Polls (HTTP calls) in flight at once, across all videos.
+    concurrency: int = 8
+    page_size: int = 200
+    danmaku: bool = True
+    #: Alert instead of hiding: for trying a new lexicon or threshold safely.
+    dry_run: bool = False
+    hide_reason: str = "commentwatch: harmful to minors"
+    lexicon_reload_interval_s: float = 10.0
+    #: When the daily digest goes out, "HH:MM" in UTC.
+    digest_at: str = "08:00"
+
+    def __post_init__(self) -> None:
+        for name in ("discover_interval_s", "minors_poll_interval_s", "other_poll_interval_s",
+                     "lexicon_reload_interval_s"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"worker.{name}: must be above 0, got {getattr(self, name)}")
+        if self.concurrency < 1:
+            raise ConfigError(f"worker.concurrency: must be at least 1, got {self.concurrency}")
+        if not 1 <= self.page_size <= 1000:
+            raise ConfigError(f"worker.page_size: expected 1..1000, got {self.page_size}")
+        hour, sep, minute = self.digest_at.partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+            raise ConfigError(f"worker.digest_at: expected HH:MM, got {self.digest_at!r}")
+
+
+@dataclass(frozen=True)
+class WebhookSinkConfig:
+    """A chat or HTTP webhook; the URL (it carries a token) comes from the environment."""
+
+    url_env: str = ""
+    format: typing.Literal["json", "dingtalk", "feishu", "wecom", "slack"] = "json"
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.url_env:
+            raise ValueError("url_env: required (the environment variable holding the webhook URL)")
+
+
+@dataclass(frozen=True)
+class EmailSinkConfig:
+    host: str = ""
+    port: int = 25
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    username: str = ""
+    #: Environment variable holding the SMTP password ("" = no login).
+    password_env: str = ""
+    #: "none", "starttls" after connecting, or "ssl" from the start.
+    security: typing.Literal["none", "starttls", "ssl"] = "none"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ValueError("host: required")
+        if not self.sender:
+            raise ValueError("sender: required")
+        if not self.to:
+            raise ValueError("to: at least one recipient required")
+
+
+@dataclass(frozen=True)
+class AlertsConfig:
+    #: One alert per author and video in this window; the rest are aggregated.
+    window_s: float = 600.0
+    #: Share dedup/rate state between workers; "" keeps it in the SQLite record.
+    redis_url: str = ""
+    #: Or name an environment variable holding the Redis URL (with its password).
+    redis_url_env: str = ""
+    #: How often closed windows are checked for aggregated follow-up summaries.
+    summary_interval_s: float = 30.0
+    webhooks: tuple[WebhookSinkConfig, ...] = ()
+    email: tuple[EmailSinkConfig, ...] = ()
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.window_s < 0:
+            raise ConfigError(f"alerts.window_s: must not be negative, got {self.window_s}")
+        if self.summary_interval_s <= 0:
+            raise ConfigError(f"alerts.summary_interval_s: must be above 0, got {self.summary_interval_s}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError(f"alerts.redis_url: expected a redis:// URL, got {self.redis_url!r}")
+
+
+@dataclass(frozen=True)
+class RecordConfig:
+    #: The SQLite file; relative paths are relative to the config file.
+    path: Path = Path("commentwatch.db")
+    #: Comments, verdicts, alerts and dead letters older than this are pruned.
+    retention_days: int = 90
+    prune_interval_s: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.retention_days < 1:
+            raise ConfigError(f"record.retention_days: must be at least 1, got {self.retention_days}")
+        if self.prune_interval_s <= 0:
+            raise ConfigError(f"record.prune_interval_s: must be above 0, got {self.prune_interval_s}")
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    #: Serve Prometheus metrics on this port; 0 turns the endpoint off.
+    port: int = 0
+    host: str = "127.0.0.1"
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535:
+            raise ConfigError(f"metrics.port: expected 0..65535, got {self.port}")
+
+
+@dataclass(frozen=True)
 class Config:
     detect: DetectConfig = field(default_factory=DetectConfig)
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    record: RecordConfig = field(default_factory=RecordConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
 
 
 def load_config(path: str | Path | None = None, *, schema: type = Config) -> typing.Any:

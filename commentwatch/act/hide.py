@@ -1,0 +1,67 @@
+"""Hide a comment through the service, exactly once, with the result recorded.
+
+The record holds an *intent* row before the service is called and the
+outcome after. Replaying an intent after a crash is safe: the service answers
+``already`` for an item that was hidden, and a done row is never replayed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from commentwatch.record.store import Record
+from commentwatch.sources.client import CommentServiceClient, ServiceError
+from commentwatch.values import Kind
+
+log = logging.getLogger("commentwatch.hide")
+
+#: After this many failed tries (service down each time) an intent is given up.
+MAX_ATTEMPTS = 50
+
+
+class Hider:
+    def __init__(self, client: CommentServiceClient, record: Record, *, reason: str, metrics: Any = None) -> None:
+        self.client = client
+        self.record = record
+        self.reason = reason
+        self.metrics = metrics
+        #: Keys being hidden right now, so a retry sweep never races a page.
+        self._in_flight: set[str] = set()
+
+    async def execute(self, intent: dict[str, Any]) -> str:
+        """Carry out one intent row; returns the new state ("done", "failed", "intent")."""
+        key = intent["key"]
+        if key in self._in_flight or self.record.action_state(key) != "intent":
+            return "skipped"
+        self._in_flight.add(key)
+        started = time.perf_counter()
+        try:
+            self.record.start_attempt(key)
+            try:
+                result = await self.client.hide(Kind(intent["kind"]), intent["item_id"], self.reason)
+            except ServiceError as exc:
+                attempts = int(intent.get("attempts") or 0) + 1
+                if attempts >= MAX_ATTEMPTS:
+                    self.record.finish_action(key, ok=False, already=False, status=0, detail=f"gave up: {exc}")
+                    return "failed"
+                log.warning("hide %s not confirmed, will retry: %s", key, exc)
+                if self.metrics:
+                    self.metrics.errors.labels(stage="hide").inc()
+                return "intent"
+            if result.ok:
+                self.record.finish_action(key, ok=True, already=result.already, status=result.status,
+                                          detail=result.detail)
+                if self.metrics:
+                    self.metrics.hides.labels(outcome="already" if result.already else "hidden").inc()
+                    self.metrics.hide_seconds.observe(time.perf_counter() - started)
+                return "done"
+            # The service refused for good (item gone, not allowed): record why.
+            self.record.finish_action(key, ok=False, already=False, status=result.status, detail=result.detail)
+            log.error("hide %s refused: HTTP %s %s", key, result.status, result.detail)
+            if self.metrics:
+                self.metrics.hides.labels(outcome="refused").inc()
+            return "failed"
+        finally:
+            self._in_flight.discard(key)

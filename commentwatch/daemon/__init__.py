@@ -1,0 +1,1 @@
+"""The monitor daemon: wiring, scheduling and polling around sources → judge → act → record."""

@@ -1,0 +1,92 @@
+"""Build a worker from a Config and run it until told to stop.
+
+Secrets are read first, before anything slow happens, so a missing token
+fails at start with the config key that names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+
+from commentwatch.act.alerter import Alerter
+from commentwatch.act.hide import Hider
+from commentwatch.act.ratelimit import AlertGate, RedisAlertGate, SqliteAlertGate
+from commentwatch.act.sinks import EmailSink, Sink, WebhookSink
+from commentwatch.config import Config
+from commentwatch.daemon.metrics import Metrics
+from commentwatch.daemon.secrets import Secrets, read_secrets
+from commentwatch.daemon.worker import Worker
+from commentwatch.record.store import Record
+from commentwatch.sources.client import CommentServiceClient
+
+log = logging.getLogger("commentwatch.daemon")
+
+
+def build_sinks(config: Config, secrets: Secrets, session: aiohttp.ClientSession) -> list[Sink]:
+    sinks: list[Sink] = []
+    for i, (hook, url) in enumerate(zip(config.alerts.webhooks, secrets.webhook_urls)):
+        sinks.append(WebhookSink(hook.name or f"{hook.format}-{i}", url, hook.format, session=session,
+                                 timeout_s=config.alerts.timeout_s))
+    for i, (mail, password) in enumerate(zip(config.alerts.email, secrets.email_passwords)):
+        sinks.append(EmailSink(f"email-{i}", host=mail.host, port=mail.port, sender=mail.sender, to=mail.to,
+                               username=mail.username, password=password, security=mail.security,
+                               timeout_s=mail.timeout_s))
+    return sinks
+
+
+def load_judge(config: Config) -> Any:
+    from commentwatch.judge import Judge  # heavy: spaCy, embeddings
+
+    return Judge.from_config(config)
+
+
+async def run_worker(
+    config: Config,
+    *,
+    stop: asyncio.Event,
+    judge: Any = None,
+    on_ready: Callable[[Worker], None] | None = None,
+) -> None:
+    """Run the daemon on the current loop until ``stop`` is set."""
+    secrets = read_secrets(config)
+    record = Record(config.record.path)
+    metrics = Metrics()
+    if config.metrics.port:
+        metrics.serve(config.metrics.host, config.metrics.port)
+        log.info("metrics on http://%s:%d/metrics", config.metrics.host, config.metrics.port)
+    if judge is None:
+        log.info("loading the judge (lexicons, models)…")
+        judge = await asyncio.to_thread(load_judge, config)
+    gate: AlertGate = RedisAlertGate(secrets.redis_url) if secrets.redis_url else SqliteAlertGate(record)
+    connector = aiohttp.TCPConnector(limit=max(16, config.worker.concurrency * 2))
+    try:
+        async with aiohttp.ClientSession(connector=connector) as session:
+            s = config.service
+            client = CommentServiceClient(
+                s.base_url, secrets.service_token, session=session, timeout_s=s.timeout_s,
+                max_retries=s.max_retries, backoff_s=s.backoff_s, max_backoff_s=s.max_backoff_s,
+            )
+            alerter = Alerter(sinks=build_sinks(config, secrets, session), gate=gate, record=record,
+                              window_s=config.alerts.window_s)
+            hider = Hider(client, record, reason=config.worker.hide_reason, metrics=metrics)
+            worker = Worker(config, judge=judge, client=client, record=record, hider=hider,
+                            alerter=alerter, metrics=metrics)
+            worker.start()
+            log.info("worker started: service %s, record %s, %s%s", s.base_url, config.record.path,
+                     "watching videos featuring children" if config.worker.watch == "minors" else "watching all videos",
+                     ", DRY RUN (alerts instead of hides)" if config.worker.dry_run else "")
+            if on_ready is not None:
+                on_ready(worker)
+            try:
+                await stop.wait()
+            finally:
+                await worker.stop()
+                log.info("worker stopped")
+    finally:
+        await gate.close()
+        record.close()

@@ -1,0 +1,154 @@
+"""A linear classifier per harm category over embeddings plus character n-grams.
+
+Character 1–3-grams (hashed, TF-IDF weighted) catch the wording of abuse;
+the sentence embedding carries meaning across paraphrases. One logistic
+regression head per category reads both. The artefact is two small files —
+``classifier.npz`` (numbers) and ``classifier.json`` (what it is, what it was
+trained on, which embedding model) — never a pickle, so loading it cannot run
+code. It refuses to load against an embedding model other than the one it
+was trained with, because its weights mean nothing in another vector space.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from commentwatch.config import DEFAULT_DATA_DIR
+
+DEFAULT_CLASSIFIER_DIR = DEFAULT_DATA_DIR / "models" / "classifier"
+FORMAT = "commentwatch-classifier/1"
+#: Hashed n-gram space: big enough that collisions cost little, small enough to ship.
+HASH_FEATURES = 2**18
+NGRAMS = (1, 3)
+
+
+class ClassifierError(RuntimeError):
+    """The classifier artefact is missing, broken, or was trained for another model."""
+
+
+def hashing_vectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(analyzer="char", ngram_range=NGRAMS, n_features=HASH_FEATURES,
+                             alternate_sign=False, norm=None, lowercase=False)
+
+
+@dataclass
+class Classifier:
+    categories: tuple[str, ...]
+    #: (categories, HASH_FEATURES + embedding dimension)
+    weights: np.ndarray
+    bias: np.ndarray
+    idf: np.ndarray
+    #: Multiplier on the (unit-length) embedding relative to the n-gram block.
+    embedding_scale: float
+    model_fingerprint: str
+    info: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._vectorizer = hashing_vectorizer()
+        self.idf = np.asarray(self.idf, dtype=np.float32)
+        self._text_weights = np.ascontiguousarray(self.weights[:, :HASH_FEATURES].T, dtype=np.float32)
+        self._vector_weights = np.ascontiguousarray(self.weights[:, HASH_FEATURES:].T, dtype=np.float32)
+
+    def text_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Sublinear TF-IDF of hashed character n-grams, unit length per row."""
+        # Done on the CSR arrays directly: scipy's diagonal products cost more
+        # than the hashing itself at scan-path batch sizes.
+        counts = self._vectorizer.transform(texts).astype(np.float32)
+        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+        data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
+        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+        norms[norms == 0] = 1.0
+        counts.data = (data / norms[rows]).astype(np.float32)
+        return counts
+
+    def features(self, texts: Sequence[str], vectors: np.ndarray) -> sparse.csr_matrix:
+        return sparse.hstack([self.text_features(texts),
+                              sparse.csr_matrix(vectors * self.embedding_scale)]).tocsr()
+
+    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+        """(len(texts), len(categories)) probabilities that each category applies."""
+        if len(texts) == 0:
+            return np.zeros((0, len(self.categories)), dtype=np.float32)
+        logits = np.asarray(self.text_features(texts) @ self._text_weights, dtype=np.float32)
+        logits += (vectors * self.embedding_scale) @ self._vector_weights
+        logits += self.bias
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    # -- storage ----------------------------------------------------------------
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(directory / "classifier.npz", weights=self.weights.astype(np.float16),
+                            bias=self.bias.astype(np.float32), idf=self.idf.astype(np.float16))
+        meta = {"format": FORMAT, "categories": list(self.categories),
+                "embedding_scale": self.embedding_scale, "model_fingerprint": self.model_fingerprint,
+                "hash_features": HASH_FEATURES, "ngrams": list(NGRAMS), **self.info}
+        (directory / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n",
+                                                   encoding="utf-8")
+
+    @classmethod
+    def load(cls, directory: Path, *, model_fingerprint: str) -> Classifier:
+        """Load, refusing an artefact trained on a different embedding model."""
+        meta_path, data_path = directory / "classifier.json", directory / "classifier.npz"
+        if not meta_path.is_file() or not data_path.is_file():
+            raise ClassifierError(f"{directory}: no classifier here (expected classifier.json and "
+                                  "classifier.npz); train one with `commentwatch train`")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ClassifierError(f"{meta_path}: not valid JSON: {exc}") from None
+        if meta.get("format") != FORMAT:
+            raise ClassifierError(f"{meta_path}: format {meta.get('format')!r}, expected {FORMAT!r}")
+        if meta.get("hash_features") != HASH_FEATURES or tuple(meta.get("ngrams", ())) != NGRAMS:
+            raise ClassifierError(f"{meta_path}: built with other n-gram settings; retrain it")
+        if meta.get("model_fingerprint") != model_fingerprint:
+            raise ClassifierError(
+                f"{directory}: trained on embedding model {meta.get('model_fingerprint')!r} "
+                f"({meta.get('model', 'unknown')}), but the configured model is {model_fingerprint!r}; "
+                "retrain with `commentwatch train` or configure the model it was trained on"
+            )
+        try:
+            with np.load(data_path, allow_pickle=False) as data:
+                weights = data["weights"].astype(np.float32)
+                bias = data["bias"].astype(np.float32)
+                idf = data["idf"].astype(np.float32)
+        except (OSError, ValueError, KeyError) as exc:
+            raise ClassifierError(f"{data_path}: unreadable classifier weights: {exc}") from None
+        categories = tuple(meta["categories"])
+        if weights.shape[0] != len(categories) or bias.shape != (len(categories),) or idf.shape != (HASH_FEATURES,):
+            raise ClassifierError(f"{data_path}: weight shapes do not match {meta_path}")
+        info = {k: v for k, v in meta.items()
+                if k not in ("format", "categories", "embedding_scale", "model_fingerprint", "hash_features", "ngrams")}
+        return cls(categories, weights, bias, idf, float(meta["embedding_scale"]), meta["model_fingerprint"], info)
+
+
+def fit(texts: Sequence[str], vectors: np.ndarray, labels: dict[str, np.ndarray], *,
+        model_fingerprint: str, embedding_scale: float = 0.5, C: float = 10.0,
+        info: dict | None = None) -> Classifier:
+    """Train one logistic-regression head per category (``labels[c]`` is 0/1 per text)."""
+    from sklearn.feature_extraction.text import TfidfTransformer
+    from sklearn.linear_model import LogisticRegression
+
+    counts = hashing_vectorizer().transform(texts)
+    idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
+    categories = tuple(labels)
+    dim = vectors.shape[1]
+    draft = Classifier(categories, np.zeros((len(categories), HASH_FEATURES + dim), np.float32),
+                       np.zeros(len(categories), np.float32), idf, embedding_scale, model_fingerprint)
+    X = draft.features(texts, vectors)
+    weights, bias = [], []
+    for category in categories:
+        y = labels[category]
+        head = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if y.mean() < 0.2 else None)
+        head.fit(X, y)
+        weights.append(head.coef_[0].astype(np.float32))
+        bias.append(float(head.intercept_[0]))
+    return Classifier(categories, np.vstack(weights), np.asarray(bias, np.float32), idf,
+                      embedding_scale, model_fingerprint, dict(info or {}))

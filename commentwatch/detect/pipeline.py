@@ -1,0 +1,216 @@
+"""The spaCy pipeline every comment runs through.
+
+``spacy.blank("zh")`` with a jieba tokenizer of our own (a private
+``jieba.Tokenizer`` with the lexicon terms in its dictionary, so they segment
+as units and no global jieba state is touched), followed by components:
+
+- ``commentwatch_lexicon``: lexicon automata and contact/privacy detectors;
+  writes ``doc._.cw_hits``, ``doc.spans["cw_hits"]`` and ``doc.cats``;
+- ``commentwatch_rules``: context rules from ``rules.toml`` as spaCy
+  ``Matcher`` patterns over the cues the hits put on tokens;
+- ``commentwatch_semantic`` (optional, ``detect/semantic.py``): embeddings.
+
+The Doc is built over the normalised ``plain`` stream, so jieba and the
+embeddings see simplified, de-obfuscated text; the stream's offset map
+(``doc.user_data["cw_text"]``) leads evidence back to the original.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from itertools import permutations
+
+import jieba
+import spacy
+from spacy.language import Language
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+from spacy.util import get_words_and_spaces
+
+from commentwatch.detect.contact import ContactDetector
+from commentwatch.detect.hits import Hit
+from commentwatch.detect.lexicon import Lexicon, Rule
+from commentwatch.detect.matcher import LexiconMatcher
+from commentwatch.text.normalize import NormalizedText, Normalizer
+
+HITS_KEY = "cw_hits"
+TEXT_KEY = "cw_text"
+MINORS_KEY = "cw_minors"
+
+
+def register_extensions() -> None:
+    """Custom attributes the components share (spaCy keeps these per class)."""
+    if not Doc.has_extension("cw_hits"):
+        Doc.set_extension("cw_hits", default=None)
+    if not Doc.has_extension("cw_evidence"):
+        Doc.set_extension("cw_evidence", default=None)
+    if not Token.has_extension("cw_tags"):
+        Token.set_extension("cw_tags", default=None)
+
+
+class JiebaTokenizer:
+    """Segments with a private jieba dictionary that knows the lexicon terms."""
+
+    def __init__(self, vocab, words: Iterable[str] = ()):
+        self.vocab = vocab
+        self._jieba = jieba.Tokenizer()
+        self._jieba.initialize()
+        for word in words:
+            if len(word) > 1:
+                self._jieba.add_word(word)
+
+    def __call__(self, text: str) -> Doc:
+        words = [w for w in self._jieba.cut(text, HMM=False) if w]
+        words, spaces = get_words_and_spaces(words, text)
+        return Doc(self.vocab, words=words, spaces=spaces)
+
+
+class LexiconComponent:
+    """Lexicon terms and contact/privacy patterns, as hits with cues."""
+
+    def __init__(self) -> None:
+        self.matcher: LexiconMatcher | None = None
+        self.contacts = ContactDetector()
+
+    def use(self, lexicon: Lexicon, normalizer: Normalizer) -> None:
+        self.matcher = LexiconMatcher(lexicon, normalizer)
+
+    def __call__(self, doc: Doc) -> Doc:
+        text: NormalizedText = doc.user_data[TEXT_KEY]
+        hits = self.matcher.find(text) + self.contacts.find(text)
+        doc._.cw_hits = hits
+        if doc._.cw_evidence is None:
+            doc._.cw_evidence = []
+        spans = []
+        for hit in hits:
+            span = doc.char_span(hit.doc_start, hit.doc_end, label=hit.category, alignment_mode="expand")
+            if span is not None:
+                spans.append(span)
+                for token in span:
+                    tags = token._.cw_tags
+                    token._.cw_tags = list(hit.cues) if tags is None else tags + list(hit.cues)
+            doc.cats[hit.category] = max(doc.cats.get(hit.category, 0.0), hit.severity / 3)
+        doc.spans[HITS_KEY] = spans
+        return doc
+
+
+#: Rules are matched within slices of this many tokens (overlapping by half).
+#: Comments are shorter, so a slice is "the whole comment" in practice, and it
+#: keeps the Matcher's cost linear on a hostile text full of cues.
+RULE_SLICE_TOKENS = 200
+
+
+def rule_patterns(rule: Rule) -> list[list[dict]]:
+    """Every order of the rule's names, any tokens between them.
+
+    A single token that carries all the names (one term with several cues)
+    also satisfies the rule.
+    """
+    patterns = [[{"_": {"cw_tags": {"IS_SUPERSET": list(rule.all)}}}]]
+    for order in permutations(rule.all):
+        pattern: list[dict] = []
+        for i, name in enumerate(order):
+            if i:
+                pattern.append({"OP": "*"})
+            pattern.append({"_": {"cw_tags": {"INTERSECTS": [name]}}})
+        patterns.append(pattern)
+    return patterns
+
+
+class RulesComponent:
+    """Context rules: innocent words that are harmful together."""
+
+    def __init__(self, nlp: Language) -> None:
+        self.vocab = nlp.vocab
+        self.rules: dict[str, Rule] = {}
+        self.matcher = Matcher(nlp.vocab)
+
+    def use(self, rules: Iterable[Rule]) -> None:
+        self.rules = {rule.name: rule for rule in rules}
+        self.matcher = Matcher(self.vocab)
+        for rule in self.rules.values():
+            self.matcher.add(rule.name, rule_patterns(rule))
+
+    def __call__(self, doc: Doc) -> Doc:
+        hits: list[Hit] = doc._.cw_hits or []
+        present = {cue for hit in hits for cue in hit.cues}
+        # Most comments cannot satisfy any rule: skip the Matcher for them.
+        if not any(present.issuperset(rule.all) for rule in self.rules.values()):
+            return doc
+        text: NormalizedText = doc.user_data[TEXT_KEY]
+        minors = bool(doc.user_data.get(MINORS_KEY))
+        fired: dict[str, tuple[int, int]] = {}
+        for match_id, start, end in self._matches(doc):
+            name = doc.vocab.strings[match_id]
+            rule = self.rules[name]
+            if rule.minors_video and not minors:
+                continue
+            # Keep the shortest span per rule: the tightest evidence.
+            if name not in fired or end - start < fired[name][1] - fired[name][0]:
+                fired[name] = (start, end)
+        new_hits = []
+        for name, (start, end) in fired.items():
+            rule = self.rules[name]
+            span = doc[start:end]
+            plain_to_original = text.plain_to_original
+            orig_start = plain_to_original[span.start_char]
+            orig_end = plain_to_original[span.end_char - 1] + 1
+            involved = sorted({h.term for h in hits if h.doc_start < span.end_char and span.start_char < h.doc_end})
+            new_hits.append(Hit(
+                category=rule.category,
+                term=rule.name,
+                start=orig_start,
+                end=orig_end,
+                severity=rule.severity,
+                cues=(rule.category,),
+                evasion="",
+                source="rule",
+                detail=" + ".join(involved),
+                doc_start=span.start_char,
+                doc_end=span.end_char,
+            ))
+            doc.cats[rule.category] = max(doc.cats.get(rule.category, 0.0), rule.severity / 3)
+        doc._.cw_hits = hits + new_hits
+        return doc
+
+    def _matches(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
+        step = RULE_SLICE_TOKENS // 2
+        for offset in range(0, max(len(doc) - step, 1), step):
+            for match_id, start, end in self.matcher(doc[offset : offset + RULE_SLICE_TOKENS]):
+                yield match_id, offset + start, offset + end
+
+
+@Language.factory("commentwatch_lexicon")
+def make_lexicon_component(nlp: Language, name: str) -> LexiconComponent:
+    return LexiconComponent()
+
+
+@Language.factory("commentwatch_rules")
+def make_rules_component(nlp: Language, name: str) -> RulesComponent:
+    return RulesComponent(nlp)
+
+
+def build_pipeline(lexicon: Lexicon, normalizer: Normalizer, *, semantic: dict | None = None) -> Language:
+    """Assemble the pipeline for one lexicon version.
+
+    ``semantic`` is the config of the ``commentwatch_semantic`` component, or
+    None to leave the semantic stage out.
+    """
+    register_extensions()
+    nlp = spacy.blank("zh")
+    terms = {normalizer.plain(e.term).strip() for e in lexicon.entries}
+    nlp.tokenizer = JiebaTokenizer(nlp.vocab, sorted(terms))
+    nlp.add_pipe("commentwatch_lexicon").use(lexicon, normalizer)
+    nlp.add_pipe("commentwatch_rules").use(lexicon.rules)
+    if semantic is not None:
+        nlp.add_pipe("commentwatch_semantic", config=semantic)
+    return nlp
+
+
+def make_docs(nlp: Language, texts: Iterable[tuple[NormalizedText, bool]]) -> Iterator[Doc]:
+    """Tokenise each normalised text once, carrying what components need."""
+    for text, minors in texts:
+        doc = nlp.make_doc(text.plain)
+        doc.user_data[TEXT_KEY] = text
+        doc.user_data[MINORS_KEY] = minors
+        yield doc

@@ -1,0 +1,137 @@
+"""The semantic stage as a spaCy component: exemplar similarity and the classifier.
+
+It reads the Doc the pipeline already built (jieba tokens of the normalised
+text), so a comment is segmented once. For the default static model the
+sentence vector is the mean of the tokens' embedding rows, done in numpy for
+a whole batch at a time; other models are batched through ``model.encode``.
+Each comment then gets, per harm category, the similarity to the nearest
+exemplar and the classifier's probability; those above their thresholds
+become ``Evidence`` (source ``exemplar`` or ``classifier``) on
+``doc._.cw_evidence`` and raise ``doc.cats``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import minibatch
+
+from commentwatch.config import DEFAULT_LEXICON_DIR
+from commentwatch.detect.classifier import DEFAULT_CLASSIFIER_DIR, Classifier
+from commentwatch.detect.exemplars import ExemplarIndex, default_cache_dir
+from commentwatch.embed.embedder import StaticEmbedder, load_embedder
+from commentwatch.values import Evidence
+
+FACTORY = "commentwatch_semantic"
+#: Where ``doc.user_data`` keeps the pipeline's NormalizedText (set by make_docs).
+TEXT_KEY = "cw_text"
+#: Used when neither the config nor the classifier's training sets thresholds.
+FALLBACK_EXEMPLAR_MIN = 0.8
+FALLBACK_CLASSIFIER_MIN = 0.5
+
+
+def component_config(config, lexicon=None) -> dict:
+    """The component's spaCy config from the project config (JSON-safe values only)."""
+    detect = config.detect
+    return {
+        "model": detect.model,
+        "device": detect.device,
+        "classifier": detect.classifier,
+        "exemplar_dir": str(Path(detect.lexicon_dir) / "exemplars"),
+    }
+
+
+def resolve_classifier_dir(name: str) -> Path | None:
+    if name == "none":
+        return None
+    return DEFAULT_CLASSIFIER_DIR if name == "default" else Path(name)
+
+
+class SemanticComponent:
+    def __init__(self, nlp: Language, *, model: str, device: str, classifier: str, exemplar_dir: str,
+                 cache_dir: str, exemplar_min: float, classifier_min: float) -> None:
+        if not Doc.has_extension("cw_evidence"):
+            Doc.set_extension("cw_evidence", default=None)
+        self.embedder = load_embedder(model, device)
+        self._make_doc = nlp.make_doc
+        classifier_dir = resolve_classifier_dir(classifier)
+        self.classifier = (Classifier.load(classifier_dir, model_fingerprint=self.embedder.fingerprint)
+                           if classifier_dir is not None else None)
+        tuned = self.classifier.info.get("thresholds", {}) if self.classifier else {}
+        self.exemplar_min = exemplar_min if exemplar_min >= 0 else tuned.get("exemplar_min", FALLBACK_EXEMPLAR_MIN)
+        self.classifier_min = (classifier_min if classifier_min >= 0
+                               else tuned.get("classifier_min", FALLBACK_CLASSIFIER_MIN))
+        self.exemplars = ExemplarIndex.load(
+            Path(exemplar_dir) if exemplar_dir else DEFAULT_LEXICON_DIR / "exemplars", encode=self.encode_texts, model_fingerprint=self.embedder.fingerprint,
+            cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+        )
+
+    # -- vectors -----------------------------------------------------------------
+    def encode_texts(self, texts: list[str]) -> np.ndarray:
+        """Embed free text exactly as a comment would be: same tokenizer, same path."""
+        return self.encode_docs([self._make_doc(t) for t in texts])
+
+    def encode_docs(self, docs: list[Doc]) -> np.ndarray:
+        if isinstance(self.embedder, StaticEmbedder):
+            return self.embedder.encode_tokens([[t.text for t in doc] for doc in docs])
+        return self.embedder.encode([doc.text for doc in docs])
+
+    # -- spaCy protocol -----------------------------------------------------------
+    def __call__(self, doc: Doc) -> Doc:
+        self._score([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            self._score(batch)
+            yield from batch
+
+    def _score(self, docs: list[Doc]) -> None:
+        if not docs:
+            return
+        vectors = self.encode_docs(docs)
+        new: list[list[Evidence]] = [[] for _ in docs]
+        if len(self.exemplars):
+            best, which = self.exemplars.best_per_category(vectors)
+            for row, column in zip(*np.nonzero(best >= self.exemplar_min)):
+                similarity = float(best[row, column])
+                phrase = self.exemplars.phrases[which[row, column]]
+                category = self.exemplars.category_names[column]
+                new[row].append(_evidence(docs[row], "exemplar", category, phrase, similarity,
+                                          f"close to: {phrase}, {similarity:.2f}"))
+        if self.classifier is not None:
+            probabilities = self.classifier.probabilities([doc.text for doc in docs], vectors)
+            for row, column in zip(*np.nonzero(probabilities >= self.classifier_min)):
+                p = float(probabilities[row, column])
+                category = self.classifier.categories[column]
+                new[row].append(_evidence(docs[row], "classifier", category, "classifier", p,
+                                          f"classifier: {category} {p:.2f}"))
+        for doc, items in zip(docs, new):
+            if doc._.cw_evidence is None:
+                doc._.cw_evidence = []
+            doc._.cw_evidence.extend(items)
+            for item in items:
+                doc.cats[item.category] = max(doc.cats.get(item.category, 0.0), item.score)
+
+
+def _evidence(doc: Doc, source: str, category: str, term: str, score: float, detail: str) -> Evidence:
+    text = doc.user_data.get(TEXT_KEY)
+    end = len(text.original) if text is not None else len(doc.text)
+    return Evidence(category=category, term=term, start=0, end=end, source=source,
+                    detail=detail, score=round(min(max(score, 0.0), 1.0), 4))
+
+
+@Language.factory(
+    FACTORY,
+    default_config={"model": "default", "device": "auto", "classifier": "default", "exemplar_dir": "",
+                    "cache_dir": "", "exemplar_min": -1.0, "classifier_min": -1.0},
+)
+def make_semantic_component(nlp: Language, name: str, model: str, device: str, classifier: str,
+                            exemplar_dir: str, cache_dir: str, exemplar_min: float,
+                            classifier_min: float) -> SemanticComponent:
+    return SemanticComponent(nlp, model=model, device=device, classifier=classifier, exemplar_dir=exemplar_dir,
+                             cache_dir=cache_dir, exemplar_min=exemplar_min, classifier_min=classifier_min)

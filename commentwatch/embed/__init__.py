@@ -1,0 +1,1 @@
+"""Sentence embeddings: one interface over sentence-transformers, and the default offline model."""

@@ -1,0 +1,157 @@
+"""``Judge``: comments in, verdicts out — the one entry point to detect + decide.
+
+The scan command, the eval command, the benchmark and the daemon all call
+``Judge.judge_many``, so what is measured is what runs in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from spacy.language import Language
+
+from commentwatch.config import Config
+from commentwatch.decide.fusion import severity_score
+from commentwatch.decide.policy import Policy
+from commentwatch.detect.hits import Hit
+from commentwatch.detect.lexicon import Lexicon, LexiconError, fingerprint, load_lexicon
+from commentwatch.detect.minors import MinorVideoDetector
+from commentwatch.detect.pipeline import build_pipeline, make_docs
+from commentwatch.text.normalize import Normalizer
+from commentwatch.values import Comment, Evidence, Verdict, Video
+
+log = logging.getLogger(__name__)
+
+#: Windows overlap so that a term cut by a window edge is still seen whole.
+WINDOW_OVERLAP = 32
+#: A verdict keeps at most this many pieces of evidence (strongest first).
+MAX_EVIDENCE = 100
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """Everything built from one lexicon version; swapped atomically on reload."""
+
+    lexicon: Lexicon
+    normalizer: Normalizer
+    nlp: Language
+    minors: MinorVideoDetector
+
+
+class Judge:
+    def __init__(self, config: Config, loaded: _Loaded):
+        self.config = config
+        self.policy = Policy(config.policy)
+        self._loaded = loaded
+        self._reload_lock = threading.Lock()
+
+    @classmethod
+    def from_config(cls, config: Config) -> Judge:
+        return cls(config, cls._load(config, config.detect.lexicon_dir))
+
+    @staticmethod
+    def _load(config: Config, directory: Path) -> _Loaded:
+        lexicon = load_lexicon(directory)
+        normalizer = Normalizer(lexicon.char_substitutions)
+        semantic = None
+        if config.detect.semantic:
+            from commentwatch.detect.semantic import component_config
+
+            semantic = component_config(config, lexicon)
+        nlp = build_pipeline(lexicon, normalizer, semantic=semantic)
+        minors = MinorVideoDetector(lexicon.minor_video, normalizer)
+        return _Loaded(lexicon, normalizer, nlp, minors)
+
+    # -- lexicon lifecycle ---------------------------------------------------
+    @property
+    def lexicon(self) -> Lexicon:
+        return self._loaded.lexicon
+
+    @property
+    def normalizer(self) -> Normalizer:
+        return self._loaded.normalizer
+
+    @property
+    def lexicon_version(self) -> str:
+        return self._loaded.lexicon.version
+
+    def reload_if_changed(self) -> bool:
+        """Rebuild from the lexicon folder if a file changed since loading.
+
+        A broken edit is logged with every problem and the previous lexicon
+        stays in use, so an editor's typo never blinds the daemon.
+        """
+        directory = self.config.detect.lexicon_dir
+        with self._reload_lock:
+            if fingerprint(directory) == self.lexicon_version:
+                return False
+            try:
+                loaded = self._load(self.config, directory)
+            except LexiconError as exc:
+                log.error("lexicon reload refused, keeping version %s: %s", self.lexicon_version, exc)
+                return False
+            self._loaded = loaded
+            log.info("lexicon reloaded: version %s", loaded.lexicon.version)
+            return True
+
+    # -- judging ---------------------------------------------------------------
+    def features_minors(self, video: Video) -> bool:
+        """The platform's flag when it has one, else the video's own words."""
+        if video.featuring_minors is not None:
+            return video.featuring_minors
+        return self._loaded.minors.features_minors(video, self.config.detect.minors_video_threshold)
+
+    def judge(self, comment: Comment) -> Verdict:
+        return self.judge_many([comment])[0]
+
+    def judge_many(self, comments: Sequence[Comment]) -> list[Verdict]:
+        loaded = self._loaded  # one version for the whole batch
+        window = self.config.detect.window_chars
+        minors_of = [self.features_minors(c.video) for c in comments]
+        texts = [c.text[: self.config.detect.max_chars] for c in comments]
+        found: list[dict[tuple, Evidence]] = [{} for _ in comments]
+        # Every comment's first window goes through the pipeline in one batch.
+        self._run(loaded, [(i, 0, texts[i][: window + WINDOW_OVERLAP], minors_of[i]) for i in range(len(comments))], found)
+        # Long comments continue window by window, and stop early once the
+        # evidence is full and certain: a megabyte of spam costs a few windows.
+        for i, text in enumerate(texts):
+            offsets = range(window, len(text), window)
+            for start in range(0, len(offsets), 8):
+                if self._settled(found[i]):
+                    break
+                jobs = [(i, o, text[o : o + window + WINDOW_OVERLAP], minors_of[i]) for o in offsets[start : start + 8]]
+                self._run(loaded, jobs, found)
+        verdicts = []
+        for comment, items, minors in zip(comments, found, minors_of):
+            ordered = sorted(items.values(), key=lambda e: (-e.score, e.start))[:MAX_EVIDENCE]
+            verdicts.append(self.policy.decide(comment.id, ordered, minors=minors))
+        return verdicts
+
+    @staticmethod
+    def _settled(found: dict[tuple, Evidence]) -> bool:
+        strong = sum(1 for e in found.values() if e.score >= 0.95)
+        return strong >= MAX_EVIDENCE
+
+    @staticmethod
+    def _run(loaded: _Loaded, jobs: list[tuple[int, int, str, bool]], found: list[dict[tuple, Evidence]]) -> None:
+        """Judge windows ``(comment index, offset, text, minors)`` into ``found``."""
+        texts = ((loaded.normalizer.normalize(text), minors) for _, _, text, minors in jobs)
+        docs = loaded.nlp.pipe(make_docs(loaded.nlp, texts), batch_size=256)
+        for (index, offset, _, _), doc in zip(jobs, docs):
+            hits: list[Hit] = doc._.cw_hits or []
+            items = [h.evidence(severity_score(h.severity)) for h in hits]
+            items += doc._.cw_evidence or []
+            for item in items:
+                if offset:
+                    item = _shift(item, offset)
+                key = (item.category, item.term, item.start, item.end, item.source)
+                if key not in found[index] or found[index][key].score < item.score:
+                    found[index][key] = item
+
+
+def _shift(item: Evidence, offset: int) -> Evidence:
+    return replace(item, start=item.start + offset, end=item.end + offset)

@@ -1,0 +1,203 @@
+"""``commentwatch bench live``: the whole daemon under load, against the reference service.
+
+The reference service posts comments and danmaku at a fixed rate and keeps
+ground truth (when each item was posted, when it was hidden, whether it was
+generated as offending). The worker runs as it would in production, with a
+fresh record. What comes out: comments/s actually handled, and the latency
+from a comment being posted to its verdict and to its being hidden.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from commentwatch.config import Config, RecordConfig, ServiceConfig, load_config
+
+log = logging.getLogger("commentwatch.bench")
+
+TOKEN_ENV = "COMMENTWATCH_BENCH_TOKEN"
+
+
+def add_live_parser(bench_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """Add ``live`` under the ``bench`` command's sub-modes."""
+    live = bench_subparsers.add_parser(
+        "live", help="the daemon against the reference service under load: comments/s, post-to-hide latency",
+        description="Start the reference service posting at --rate, run the worker, and measure sustained "
+                    "comments/s handled and p50/p99 latency from post to verdict and to hide.",
+    )
+    live.add_argument("--rate", type=float, default=1000.0, help="comments+danmaku posted per second (default 1000)")
+    live.add_argument("--duration", type=float, default=30.0, help="seconds of traffic (default 30)")
+    live.add_argument("--videos", type=int, default=12, help="videos in the service's catalogue (default 12)")
+    live.add_argument("--offending-share", type=float, default=0.05, help="share of offending items (default 0.05)")
+    live.add_argument("--seed", type=int, default=0, help="traffic seed (default 0)")
+    live.add_argument("--poll-interval", type=float, default=0.2, help="seconds between polls of a stream (default 0.2)")
+    live.add_argument("--page-size", type=int, default=500, help="items asked for per poll (default 500)")
+    live.add_argument("--concurrency", type=int, default=16, help="HTTP calls in flight (default 16)")
+    live.add_argument("--config", type=Path, help="take detect and policy settings from this config")
+    live.add_argument("--no-semantic", action="store_true", help="lexicon and rules only (no embedding stage)")
+    live.add_argument("--json", action="store_true", help="print the figures as JSON")
+    live.add_argument("--dump", type=Path, help="write one JSON line per item (times, latencies) here")
+    live.set_defaults(handler=live_command)
+    return live
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=1000, method="inclusive")[max(0, min(998, round(q * 1000) - 1))]
+
+
+def live_command(args: argparse.Namespace) -> int:
+    base = load_config(args.config) if args.config else Config()
+    if args.no_semantic:
+        base = dataclasses.replace(base, detect=dataclasses.replace(base.detect, semantic=False))
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    if not getattr(args, "verbose", False):
+        # Every hide and alert is logged; at a thousand comments a second that is noise here.
+        logging.getLogger("commentwatch").setLevel(logging.ERROR)
+    result = asyncio.run(run_live(args, base))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(format_result(result))
+    return 0
+
+
+async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
+    from commentwatch.daemon.reference_process import ReferenceProcess
+    from commentwatch.daemon.run import load_judge, run_worker
+    from commentwatch.record.store import Record
+
+    with tempfile.TemporaryDirectory(prefix="commentwatch-bench-") as tmp:
+        db = Path(tmp) / "bench.db"
+        extra = ("--videos", str(args.videos), "--offending-share", str(args.offending_share))
+        async with ReferenceProcess(rate=0, seed=args.seed, extra_args=extra) as ref:
+            os.environ[TOKEN_ENV] = ref.token
+            config = dataclasses.replace(
+                base,
+                service=ServiceConfig(base_url=ref.url, token_env=TOKEN_ENV, timeout_s=5.0),
+                worker=dataclasses.replace(
+                    base.worker, watch="all", minors_poll_interval_s=args.poll_interval,
+                    other_poll_interval_s=args.poll_interval, discover_interval_s=30.0,
+                    page_size=args.page_size, concurrency=args.concurrency, dry_run=False,
+                ),
+                record=RecordConfig(path=db),
+            )
+            log.info("loading the judge…")
+            judge = await asyncio.to_thread(load_judge, config)
+            stop = asyncio.Event()
+            ready = asyncio.Event()
+            holder: dict[str, Any] = {}
+
+            def on_ready(worker: Any) -> None:
+                holder["worker"] = worker
+                ready.set()
+
+            task = asyncio.create_task(run_worker(config, stop=stop, judge=judge, on_ready=on_ready))
+            await asyncio.wait_for(ready.wait(), 120)
+            worker = holder["worker"]
+            while len(worker.videos) < args.videos and not task.done():
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(1.0)
+
+            await ref.admin_post("/admin/traffic", {"rate": args.rate})
+            t0 = time.time()
+            await asyncio.sleep(args.duration)
+            await ref.admin_post("/admin/traffic", {"rate": 0})
+            t1 = time.time()
+            items = (await ref.admin_get("/admin/items", text="false"))["items"]
+            keys = {f"{i['kind']}:{i['id']}" for i in items}
+
+            reader = Record(db)
+            drained_at = None
+            deadline = time.time() + 120
+            while time.time() < deadline and not task.done():
+                judged = reader.db.execute("select count(*) from verdicts").fetchone()[0]
+                pending = reader.db.execute("select count(*) from actions where state = 'intent'").fetchone()[0]
+                if judged >= len(keys) and pending == 0:
+                    drained_at = time.time()
+                    break
+                await asyncio.sleep(0.2)
+            items = (await ref.admin_get("/admin/items", text="false"))["items"]
+            judged_at = dict(reader.db.execute("select key, judged_at from verdicts").fetchall())
+            reader.close()
+            stop.set()
+            await task
+    if args.dump:
+        with args.dump.open("w", encoding="utf-8") as out:
+            for i in items:
+                key = f"{i['kind']}:{i['id']}"
+                out.write(json.dumps({"key": key, "video_id": i["video_id"], "posted_at": i["posted_at"],
+                                      "judged_at": judged_at.get(key), "hidden_at": i["hidden_at"],
+                                      "offending": i["offending"]}) + "\n")
+    return summarise(items, judged_at, t0=t0, t1=t1, drained_at=drained_at, args=args,
+                     semantic=config.detect.semantic)
+
+
+def summarise(items: list[dict[str, Any]], judged_at: dict[str, float], *, t0: float, t1: float,
+              drained_at: float | None, args: argparse.Namespace, semantic: bool) -> dict[str, Any]:
+    window = [i for i in items if t0 <= i["posted_at"] <= t1]
+    to_verdict = [judged_at[f"{i['kind']}:{i['id']}"] - i["posted_at"]
+                  for i in window if f"{i['kind']}:{i['id']}" in judged_at]
+    to_hide = [i["hidden_at"] - i["posted_at"] for i in window if i["hidden_at"] is not None]
+    last_judged = max((judged_at[f"{i['kind']}:{i['id']}"] for i in window
+                       if f"{i['kind']}:{i['id']}" in judged_at), default=t1)
+    offending = [i for i in window if i["offending"]]
+
+    def ms(values: list[float], q: float) -> float | None:
+        value = percentile(sorted(values), q)
+        return None if value is None else round(value * 1000, 1)
+
+    return {
+        "rate_asked": args.rate,
+        "duration_s": round(t1 - t0, 2),
+        "semantic": semantic,
+        "posted": len(window),
+        "posted_per_s": round(len(window) / (t1 - t0), 1),
+        "handled": len(to_verdict),
+        "handled_per_s": round(len(to_verdict) / max(t1 - t0, last_judged - t0), 1),
+        "drained": drained_at is not None,
+        "drain_after_stop_s": None if drained_at is None else round(drained_at - t1, 2),
+        "verdict_latency_ms": {"p50": ms(to_verdict, 0.5), "p99": ms(to_verdict, 0.99), "max": ms(to_verdict, 1.0)},
+        "hidden": len(to_hide),
+        "hide_latency_ms": {"p50": ms(to_hide, 0.5), "p99": ms(to_hide, 0.99), "max": ms(to_hide, 1.0)},
+        "offending_posted": len(offending),
+        "offending_hidden": sum(1 for i in offending if i["hidden_at"] is not None),
+        "benign_hidden": sum(1 for i in window if not i["offending"] and i["hidden_at"] is not None),
+        "settings": {"videos": args.videos, "poll_interval_s": args.poll_interval, "page_size": args.page_size,
+                     "concurrency": args.concurrency, "seed": args.seed},
+    }
+
+
+def format_result(r: dict[str, Any]) -> str:
+    v, h = r["verdict_latency_ms"], r["hide_latency_ms"]
+    return "\n".join([
+        f"live bench: asked {r['rate_asked']:g}/s for {r['duration_s']} s "
+        f"({'with' if r['semantic'] else 'without'} the semantic stage)",
+        f"posted   {r['posted']} items ({r['posted_per_s']}/s)",
+        f"handled  {r['handled']} items ({r['handled_per_s']}/s sustained); "
+        + (f"drained {r['drain_after_stop_s']} s after traffic stopped" if r["drained"] else "NOT drained"),
+        f"post → verdict  p50 {v['p50']} ms  p99 {v['p99']} ms  max {v['max']} ms",
+        f"post → hidden   p50 {h['p50']} ms  p99 {h['p99']} ms  max {h['max']} ms  ({r['hidden']} hidden)",
+        f"offending hidden {r['offending_hidden']}/{r['offending_posted']}; benign hidden {r['benign_hidden']}",
+    ])
+
+
+if __name__ == "__main__":  # until the bench command lists the live mode
+    parser = argparse.ArgumentParser(prog="python -m commentwatch.measure.bench_live")
+    add_live_parser(parser.add_subparsers(dest="mode", required=True))
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parsed = parser.parse_args()
+    raise SystemExit(parsed.handler(parsed))

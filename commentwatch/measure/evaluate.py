@@ -1,0 +1,410 @@
+"""``commentwatch eval``: how good are the lexicons (and the model) on labelled data?
+
+Every edit to a lexicon can make things better or worse; this command says
+which. It judges labelled comments through the very ``Judge`` that
+``commentwatch scan`` and the daemon use, and reports precision, recall and
+F1 overall, per harm category, per evasion kind and per style, how many hard
+negatives (label 0) were alerted or hidden, and every false positive and
+false negative with the evidence behind it.
+
+Two input formats, told apart by the file name:
+
+- ``*.jsonl``: the scan input format plus ``"label": 0|1``, ``"category"``
+  (a harm category, or ``"none"`` for label 0) and optionally ``"evasion"``
+  and ``"style"`` (``comment`` or ``danmaku``);
+- ``*.csv``: the COLD offensive-language format (columns ``TEXT`` and
+  ``label``, UTF-8 with or without BOM), the general-abuse axis: accuracy and
+  macro-F1 there.
+
+A comment counts as flagged when the action is ``alert`` or ``hide``; the
+hide-only figures are reported beside.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from commentwatch.scan import add_judge_arguments, judge_from_args, parse_line
+from commentwatch.values import HARM_CATEGORIES, Action, Comment, Kind, Verdict, Video
+
+#: Comments judged per ``judge_many`` call, as the scan command batches.
+BATCH = 256
+NONE_CATEGORY = "none"
+STYLES = ("comment", "danmaku")
+
+
+class EvalInputError(ValueError):
+    """A labelled file is unusable; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Example:
+    comment: Comment
+    label: int
+    category: str = NONE_CATEGORY
+    evasion: str = "none"
+    style: str = "comment"
+    where: str = ""
+
+
+@dataclass
+class Counts:
+    """A confusion matrix with the figures derived from it."""
+
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, label: int, predicted: bool) -> None:
+        if label and predicted:
+            self.tp += 1
+        elif label:
+            self.fn += 1
+        elif predicted:
+            self.fp += 1
+        else:
+            self.tn += 1
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else None
+
+    @property
+    def f1(self) -> float | None:
+        p, r = self.precision, self.recall
+        if p is None or r is None:
+            return None
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    @property
+    def accuracy(self) -> float | None:
+        total = self.tp + self.fp + self.fn + self.tn
+        return (self.tp + self.tn) / total if total else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "tp": self.tp, "fp": self.fp, "fn": self.fn, "tn": self.tn,
+            "precision": _round(self.precision), "recall": _round(self.recall),
+            "f1": _round(self.f1), "accuracy": _round(self.accuracy),
+        }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+# -- reading -------------------------------------------------------------------
+def read_jsonl(path: Path) -> list[Example]:
+    """Labelled comments; every bad line is named (file:line) in one error."""
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise EvalInputError(f"{path}: cannot read: {exc.strerror}") from None
+    examples, problems = [], []
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            examples.append(_example(where, number, raw))
+        except EvalInputError as exc:
+            problems.append(str(exc))
+    if problems:
+        shown = "\n".join(problems[:20])
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise EvalInputError(f"{len(problems)} bad line(s):\n{shown}{more}")
+    return examples
+
+
+def _example(where: str, number: int, raw: bytes) -> Example:
+    parsed = parse_line(number, raw)
+    if parsed.comment is None:
+        raise EvalInputError(f"{where}: {parsed.error}")
+    obj = json.loads(raw)
+    label = obj.get("label")
+    if label not in (0, 1) or isinstance(label, bool):
+        raise EvalInputError(f"{where}: label: expected 0 or 1, got {label!r}")
+    category = obj.get("category", NONE_CATEGORY if label == 0 else None)
+    if label == 1 and category not in HARM_CATEGORIES:
+        raise EvalInputError(f"{where}: category: expected one of {', '.join(HARM_CATEGORIES)} for label 1, got {category!r}")
+    if label == 0 and category != NONE_CATEGORY:
+        raise EvalInputError(f"{where}: category: expected \"none\" for label 0, got {category!r}")
+    evasion = obj.get("evasion", "none")
+    if not isinstance(evasion, str) or not evasion:
+        raise EvalInputError(f"{where}: evasion: expected a non-empty string, got {evasion!r}")
+    style = obj.get("style", obj.get("kind", "comment"))
+    if style not in STYLES:
+        raise EvalInputError(f"{where}: style: expected \"comment\" or \"danmaku\", got {style!r}")
+    comment = replace(parsed.comment, kind=Kind(style))
+    return Example(comment, label, category, evasion, style, where)
+
+
+def read_cold_csv(path: Path) -> list[Example]:
+    """COLD rows (columns TEXT and label) as unlabelled-video comments."""
+    try:
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise EvalInputError(f"{path}: cannot read: {exc.strerror}") from None
+    examples, problems = [], []
+    with handle:
+        try:
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("TEXT", "label") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise EvalInputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(reader.fieldnames or []) or 'none'})")
+            for row in reader:
+                where = f"{path}:{reader.line_num}"
+                label_text = (row.get("label") or "").strip()
+                if label_text not in ("0", "1"):
+                    problems.append(f"{where}: label: expected 0 or 1, got {label_text!r}")
+                    continue
+                text = row.get("TEXT") or ""
+                comment = Comment(id=f"{path.name}:{reader.line_num}", text=text, video=Video())
+                label = int(label_text)
+                examples.append(Example(comment, label, "abuse" if label else NONE_CATEGORY, where=where))
+        except UnicodeDecodeError as exc:
+            raise EvalInputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise EvalInputError(f"{path}: not valid CSV: {exc}") from None
+    if problems:
+        raise EvalInputError(f"{len(problems)} bad row(s):\n" + "\n".join(problems[:20]))
+    return examples
+
+
+def read_examples(path: str | Path) -> tuple[str, list[Example]]:
+    """``("labelled", …)`` for JSON Lines, ``("cold", …)`` for a ``.csv`` file."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return "cold", read_cold_csv(path)
+    return "labelled", read_jsonl(path)
+
+
+# -- judging and scoring -----------------------------------------------------------
+def judge_all(judge, examples: Sequence[Example]) -> list[Verdict]:
+    verdicts: list[Verdict] = []
+    for start in range(0, len(examples), BATCH):
+        verdicts.extend(judge.judge_many([e.comment for e in examples[start:start + BATCH]]))
+    return verdicts
+
+
+def flagged(verdict: Verdict) -> bool:
+    return verdict.action in (Action.ALERT, Action.HIDE)
+
+
+def hidden(verdict: Verdict) -> bool:
+    return verdict.action is Action.HIDE
+
+
+def evidence_summary(verdict: Verdict) -> list[str]:
+    out = []
+    for item in verdict.evidence:
+        evasion = f" ~{item.evasion}" if item.evasion else ""
+        detail = f" ({item.detail})" if item.detail and item.source == "rule" else ""
+        out.append(f"{item.category}:{item.term}@{item.start}-{item.end} {item.source} {item.score:.2f}{evasion}{detail}")
+    return out
+
+
+def _case(example: Example, verdict: Verdict) -> dict[str, Any]:
+    return {
+        "id": example.comment.id,
+        "where": example.where,
+        "text": example.comment.text,
+        "label": example.label,
+        "category": example.category,
+        "evasion": example.evasion,
+        "style": example.style,
+        "action": verdict.action.value,
+        "score": verdict.score,
+        "predicted_categories": list(verdict.categories),
+        "evidence": evidence_summary(verdict),
+    }
+
+
+def score_labelled(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Every figure of the report for one labelled set."""
+    overall, hide_only = Counts(), Counts()
+    by_style: dict[str, Counts] = defaultdict(Counts)
+    by_evasion: dict[str, Counts] = defaultdict(Counts)
+    category_support: dict[str, int] = defaultdict(int)
+    category_flagged: dict[str, int] = defaultdict(int)
+    category_hidden: dict[str, int] = defaultdict(int)
+    category_named: dict[str, int] = defaultdict(int)
+    predicted_as: dict[str, Counts] = defaultdict(Counts)
+    hard_negatives = {"total": 0, "alerted": 0, "hidden": 0}
+    false_positives, false_negatives = [], []
+    for example, verdict in zip(examples, verdicts):
+        is_flagged = flagged(verdict)
+        overall.add(example.label, is_flagged)
+        hide_only.add(example.label, hidden(verdict))
+        by_style[example.style].add(example.label, is_flagged)
+        if example.label:
+            by_evasion[example.evasion].add(1, is_flagged)
+            category_support[example.category] += 1
+            category_flagged[example.category] += is_flagged
+            category_hidden[example.category] += hidden(verdict)
+            category_named[example.category] += example.category in verdict.categories
+        else:
+            hard_negatives["total"] += 1
+            hard_negatives["alerted"] += verdict.action is Action.ALERT
+            hard_negatives["hidden"] += hidden(verdict)
+        if is_flagged and verdict.categories:
+            # Precision per category: of the comments flagged with this as the
+            # strongest category, how many were truly harmful.
+            predicted_as[verdict.categories[0]].add(example.label, True)
+        if is_flagged and not example.label:
+            false_positives.append(_case(example, verdict))
+        elif example.label and not is_flagged:
+            false_negatives.append(_case(example, verdict))
+    categories = {}
+    for category in HARM_CATEGORIES:
+        support = category_support.get(category, 0)
+        recall = category_flagged[category] / support if support else None
+        precision = predicted_as[category].precision if category in predicted_as else None
+        f1 = (2 * precision * recall / (precision + recall) if precision and recall else
+              (0.0 if precision is not None and recall is not None else None))
+        categories[category] = {
+            "support": support,
+            "flagged": category_flagged.get(category, 0),
+            "hidden": category_hidden.get(category, 0),
+            "named": category_named.get(category, 0),
+            "predicted": predicted_as[category].tp + predicted_as[category].fp if category in predicted_as else 0,
+            "precision": _round(precision),
+            "recall": _round(recall),
+            "hide_recall": _round(category_hidden[category] / support if support else None),
+            "f1": _round(f1),
+        }
+    return {
+        "examples": len(examples),
+        "positives": overall.tp + overall.fn,
+        "negatives": overall.fp + overall.tn,
+        "overall": overall.as_dict(),
+        "hide_only": hide_only.as_dict(),
+        "categories": categories,
+        "evasions": {k: {"support": c.tp + c.fn, "flagged": c.tp, "recall": _round(c.recall)}
+                     for k, c in sorted(by_evasion.items())},
+        "styles": {k: by_style[k].as_dict() for k in STYLES if k in by_style},
+        "hard_negatives": hard_negatives,
+        "false_positives": false_positives,
+        "false_negatives": false_negatives,
+    }
+
+
+def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Accuracy and macro-F1 of flagged-vs-offensive on the COLD axis."""
+    offensive = Counts()
+    for example, verdict in zip(examples, verdicts):
+        offensive.add(example.label, flagged(verdict))
+    # The non-offensive class is the mirror image of the offensive one.
+    inoffensive = Counts(tp=offensive.tn, fp=offensive.fn, fn=offensive.fp, tn=offensive.tp)
+    f1s = [c.f1 or 0.0 for c in (offensive, inoffensive)]
+    hide_only = Counts()
+    for example, verdict in zip(examples, verdicts):
+        hide_only.add(example.label, hidden(verdict))
+    return {
+        "examples": len(examples),
+        "accuracy": _round(offensive.accuracy),
+        "macro_f1": _round(sum(f1s) / 2),
+        "offensive": offensive.as_dict(),
+        "inoffensive": inoffensive.as_dict(),
+        "hide_only": hide_only.as_dict(),
+    }
+
+
+def evaluate_file(judge, path: str | Path) -> dict[str, Any]:
+    kind, examples = read_examples(path)
+    verdicts = judge_all(judge, examples)
+    result = score_cold(examples, verdicts) if kind == "cold" else score_labelled(examples, verdicts)
+    return {"file": str(path), "format": kind, **result}
+
+
+# -- rendering ------------------------------------------------------------------------
+def _pct(value: float | None) -> str:
+    return "   -  " if value is None else f"{value:6.3f}"
+
+
+def render(report: dict[str, Any], *, show: int) -> str:
+    lines = [f"== {report['file']} ({report['format']}, {report['examples']} examples)"]
+    if report["format"] == "cold":
+        off = report["offensive"]
+        lines += [
+            f"accuracy {_pct(report['accuracy'])}   macro-F1 {_pct(report['macro_f1'])}",
+            f"offensive class: precision {_pct(off['precision'])} recall {_pct(off['recall'])} F1 {_pct(off['f1'])}"
+            f"   (tp {off['tp']} fp {off['fp']} fn {off['fn']} tn {off['tn']})",
+            f"hide only: precision {_pct(report['hide_only']['precision'])} recall {_pct(report['hide_only']['recall'])}",
+        ]
+        return "\n".join(lines)
+    o, h, hn = report["overall"], report["hide_only"], report["hard_negatives"]
+    lines += [
+        f"positives {report['positives']}  negatives {report['negatives']}",
+        f"flagged (alert or hide): precision {_pct(o['precision'])} recall {_pct(o['recall'])} F1 {_pct(o['f1'])}"
+        f"   (tp {o['tp']} fp {o['fp']} fn {o['fn']} tn {o['tn']})",
+        f"hide only:               precision {_pct(h['precision'])} recall {_pct(h['recall'])} F1 {_pct(h['f1'])}",
+        f"hard negatives: {hn['total']}, alerted {hn['alerted']}, hidden {hn['hidden']}",
+        "",
+        f"{'category':<10} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>7} {'hidden':>7} {'named':>6}",
+    ]
+    for name, c in report["categories"].items():
+        lines.append(f"{name:<10} {c['support']:>7} {_pct(c['precision']):>9} {_pct(c['recall']):>7} {_pct(c['f1']):>7}"
+                     f" {c['hidden']:>7} {c['named']:>6}")
+    lines += ["", f"{'evasion':<12} {'support':>7} {'recall':>7}"]
+    for name, e in report["evasions"].items():
+        lines.append(f"{name:<12} {e['support']:>7} {_pct(e['recall']):>7}")
+    lines += ["", f"{'style':<10} {'precision':>9} {'recall':>7} {'F1':>7}"]
+    for name, s in report["styles"].items():
+        lines.append(f"{name:<10} {_pct(s['precision']):>9} {_pct(s['recall']):>7} {_pct(s['f1']):>7}")
+    for title, cases in (("false positives", report["false_positives"]), ("false negatives", report["false_negatives"])):
+        lines += ["", f"-- {title} ({len(cases)})"]
+        for case in cases[:show]:
+            lines.append(f"{case['id']} [{case['category']}/{case['evasion']}] {case['action']} {case['score']:.2f}: {case['text']}")
+            lines += [f"    {e}" for e in case["evidence"]]
+        if len(cases) > show:
+            lines.append(f"… {len(cases) - show} more (--show N, or --json)")
+    return "\n".join(lines)
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    # Read every file first: a typo in the last file should not cost a model load.
+    for path in args.files:
+        try:
+            read_examples(path)
+        except EvalInputError as exc:
+            print(f"commentwatch eval: {exc}", file=sys.stderr)
+            return 2
+    judge = judge_from_args(args)
+    reports = [evaluate_file(judge, path) for path in args.files]
+    if args.json:
+        json.dump({"lexicon_version": judge.lexicon_version, "semantic": not args.no_semantic,
+                   "files": reports}, sys.stdout, ensure_ascii=False, indent=1)
+        sys.stdout.write("\n")
+    else:
+        print(f"lexicon version {judge.lexicon_version}, semantic stage {'off' if args.no_semantic else 'on'}")
+        print("\n\n".join(render(r, show=args.show) for r in reports))
+    return 0
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "eval",
+        help="precision/recall of the scan path on labelled comments (JSONL) or COLD (CSV)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="labelled .jsonl or COLD-format .csv")
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--show", type=int, default=50, metavar="N",
+                        help="list at most N false positives and N false negatives (default 50)")
+    add_judge_arguments(parser)
+    parser.set_defaults(handler=run_eval)

@@ -1,0 +1,152 @@
+"""``commentwatch reference-service`` and ``commentwatch traffic``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+TOKEN_ENV = "COMMENTWATCH_REFERENCE_TOKEN"
+
+
+def _share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"expected a number between 0 and 1, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text}")
+    return value
+
+
+def _token(args: argparse.Namespace) -> str:
+    token = args.token or os.environ.get(TOKEN_ENV, "")
+    if not token:
+        raise SystemExit(f"commentwatch: give --token or set {TOKEN_ENV}")
+    return token
+
+
+def add_service_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8765, help="port to listen on; 0 picks a free one (default 8765)")
+    parser.add_argument("--token", help=f"bearer token clients must send (else ${TOKEN_ENV})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the generated traffic (default 0)")
+    parser.add_argument("--rate", type=_non_negative, default=0.0, help="generated comments+danmaku per second (default 0)")
+    parser.add_argument("--videos", type=int, default=12, help="videos in the catalogue (default 12)")
+    parser.add_argument("--prefill", type=int, default=0, help="generated items to post before serving")
+    parser.add_argument("--offending-share", type=_share, default=0.05, help="share of generated items that offend (default 0.05)")
+    parser.add_argument("--danmaku-share", type=_share, default=0.5, help="share of generated items that are danmaku (default 0.5)")
+    faults = parser.add_argument_group("standing faults (each call of the public API, by probability)")
+    faults.add_argument("--fault-error-rate", type=_share, default=0.0, help="answer 500")
+    faults.add_argument("--fault-delay-rate", type=_share, default=0.0, help="delay the answer by --fault-delay-s")
+    faults.add_argument("--fault-delay-s", type=_non_negative, default=10.0, help="delay for --fault-delay-rate (default 10)")
+    faults.add_argument("--fault-429-rate", type=_share, default=0.0, help="answer 429 with Retry-After")
+    faults.add_argument("--fault-retry-after", type=int, default=1, help="Retry-After seconds for --fault-429-rate (default 1)")
+    faults.add_argument("--fault-malformed-rate", type=_share, default=0.0, help="cut JSON and XML bodies in half")
+
+
+def options_from_args(args: argparse.Namespace):
+    from commentwatch.reference.service import ServiceOptions
+
+    faults = []
+    if args.fault_error_rate:
+        faults.append({"mode": "error", "probability": args.fault_error_rate})
+    if args.fault_delay_rate:
+        faults.append({"mode": "delay", "probability": args.fault_delay_rate, "delay_s": args.fault_delay_s})
+    if args.fault_429_rate:
+        faults.append({"mode": "rate_limit", "probability": args.fault_429_rate, "retry_after": args.fault_retry_after})
+    if args.fault_malformed_rate:
+        faults.append({"mode": "malformed_json", "probability": args.fault_malformed_rate})
+        faults.append({"mode": "malformed_xml", "probability": args.fault_malformed_rate})
+    return ServiceOptions(
+        host=args.host,
+        port=args.port,
+        token=_token(args),
+        seed=args.seed,
+        rate=args.rate,
+        videos=args.videos,
+        prefill=args.prefill,
+        offending_share=args.offending_share,
+        danmaku_share=args.danmaku_share,
+        faults=tuple(faults),
+    )
+
+
+def run_service(args: argparse.Namespace) -> int:
+    from commentwatch.reference.service import serve
+
+    asyncio.run(serve(options_from_args(args)))
+    return 0
+
+
+async def _steer(url: str, token: str, body: dict) -> dict:
+    import aiohttp
+
+    timeout = aiohttp.ClientTimeout(total=30)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
+        if body:
+            async with session.post(f"{url.rstrip('/')}/admin/traffic", json=body) as response:
+                data = await response.json()
+                if response.status != 200:
+                    raise SystemExit(f"commentwatch: POST {url}/admin/traffic: {response.status} {data}")
+        async with session.get(f"{url.rstrip('/')}/admin/stats") as response:
+            return await response.json()
+
+
+def run_traffic(args: argparse.Namespace) -> int:
+    """Steer a running reference service's traffic generator."""
+    body: dict = {}
+    if args.rate is not None:
+        body["rate"] = args.rate
+    if args.post is not None:
+        body["post"] = args.post
+    stats = asyncio.run(_steer(args.url, _token(args), body))
+    stats.pop("requests", None)
+    json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def _run_probe(args: argparse.Namespace) -> int:
+    from commentwatch.reference.probe import run_probe
+
+    return run_probe(args.url, _token(args), args.seconds, args.hide_every, args.danmaku_format)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    service = subparsers.add_parser(
+        "reference-service",
+        help="run the reference comment service (for demos, tests and benchmarks)",
+        description="A stand-in for a platform's comment service: the API in deploy/openapi.yaml, "
+        "synthetic traffic with ground truth, and fault injection.",
+    )
+    add_service_arguments(service)
+    service.set_defaults(handler=run_service)
+
+    traffic = subparsers.add_parser(
+        "traffic",
+        help="change a running reference service's traffic rate or post generated items",
+    )
+    traffic.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
+    traffic.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
+    traffic.add_argument("--rate", type=_non_negative, help="new rate in items per second (0 stops)")
+    traffic.add_argument("--post", type=int, help="post this many generated items at once")
+    traffic.set_defaults(handler=run_traffic)
+
+    probe = subparsers.add_parser(
+        "reference-probe",
+        help="read a running reference service through the client and report items/s and lag",
+    )
+    probe.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
+    probe.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
+    probe.add_argument("--seconds", type=_non_negative, default=15.0, help="how long to measure (default 15)")
+    probe.add_argument("--hide-every", type=int, default=0, help="also hide one item in N read (default: none)")
+    probe.add_argument("--danmaku-format", choices=("json", "xml"), default="json")
+    probe.set_defaults(handler=_run_probe)

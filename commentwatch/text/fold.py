@@ -1,0 +1,104 @@
+"""Per-character folding steps.
+
+Evaders change how a character *looks* without changing what a reader sees:
+full-width letters, traditional characters, zero-width joiners, homoglyphs.
+Each step below undoes one such trick for a single character. They are
+composed once per distinct character into a translation table (see
+``normalize.py``), so the per-comment cost is one ``str.translate`` call.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from functools import lru_cache
+
+import opencc
+
+#: Unicode categories that are never visible content: format characters
+#: (zero-width, bidi overrides), controls, unassigned, surrogates, private use,
+#: and combining marks (Chinese uses none; floods of them are a known attack).
+_INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cn", "Cs", "Co", "Mn", "Me"})
+#: Categories that only separate content: spaces, punctuation, symbols, emoji.
+_SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So"})
+
+
+def compat_fold(text: str) -> str:
+    """Full-width and other compatibility forms → their plain form (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def case_fold(text: str) -> str:
+    return text.casefold()
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified, character by character (OpenCC t2s)."""
+    if text.isascii():
+        return text
+    converted = _t2s().convert(text)
+    # Phrase conversions may change length; per character they must not.
+    return converted if len(converted) == len(text) else text
+
+
+def is_invisible(char: str) -> bool:
+    return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+def drop_invisible(text: str) -> str:
+    return "".join(c for c in text if not is_invisible(c))
+
+
+def is_separator(char: str) -> bool:
+    """Characters an evader can insert between the characters of a word."""
+    return unicodedata.category(char) in _SEPARATOR_CATEGORIES
+
+
+def substitute(text: str, table: Mapping[str, str]) -> str:
+    """Homoglyph, emoji and slang characters → what they stand for."""
+    if not table:
+        return text
+    return "".join(table.get(c, c) for c in text)
+
+
+#: Every form of a digit an evader uses for a phone or QQ number.
+_NUMERALS = {
+    **{c: "0" for c in "零〇洞"},
+    **{c: "1" for c in "一壹幺"},
+    **{c: "2" for c in "二贰两"},
+    **{c: "3" for c in "三叁"},
+    **{c: "4" for c in "四肆"},
+    **{c: "5" for c in "五伍"},
+    **{c: "6" for c in "六陆"},
+    **{c: "7" for c in "七柒拐"},
+    **{c: "8" for c in "八捌"},
+    **{c: "9" for c in "九玖勾"},
+}
+
+
+#: Characters that may stand for a digit in a number; repeats of these are
+#: never collapsed (13888888888 is a phone number, not an evasion).
+NUMERAL_CHARS = frozenset("0123456789") | frozenset(_NUMERALS)
+
+
+def to_ascii_digit(char: str) -> str:
+    """Chinese, circled, full-width or other decimal digits → ASCII digit.
+
+    Returns the character unchanged when it is not a digit of any form.
+    """
+    if char in _NUMERALS:
+        return _NUMERALS[char]
+    if char.isascii():
+        return char
+    value = unicodedata.digit(char, None)
+    if value is not None:
+        return str(value)
+    value = unicodedata.numeric(char, None)
+    if value is not None and float(value).is_integer() and 0 <= value <= 9:
+        return str(int(value))
+    return char

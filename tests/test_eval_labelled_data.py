@@ -1,0 +1,73 @@
+"""The project's labelled comments: well-formed, balanced and kept apart by split."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from commentwatch.config import DEFAULT_DATA_DIR
+from commentwatch.measure.evaluate import read_jsonl
+from commentwatch.values import HARM_CATEGORIES
+
+LABELLED = DEFAULT_DATA_DIR / "labelled"
+SPLITS = ("train", "dev", "test")
+#: Every trick the normaliser undoes must be represented.
+EVASIONS = {"separator", "pinyin", "homophone", "initials", "traditional", "fullwidth",
+            "homoglyph", "emoji", "digits", "repeat", "zero_width"}
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return {name: read_jsonl(LABELLED / f"{name}.jsonl") for name in SPLITS}
+
+
+def test_enough_comments_and_more_hard_negatives_than_positives(splits):
+    every = [e for examples in splits.values() for e in examples]
+    assert len(every) >= 400
+    positives = sum(e.label for e in every)
+    assert len(every) - positives >= positives
+
+
+def test_split_sizes_are_roughly_50_20_30(splits):
+    total = sum(len(v) for v in splits.values())
+    shares = {name: len(v) / total for name, v in splits.items()}
+    assert 0.4 <= shares["train"] <= 0.6
+    assert 0.15 <= shares["dev"] <= 0.25
+    assert 0.25 <= shares["test"] <= 0.35
+
+
+@pytest.mark.parametrize("name", SPLITS)
+def test_every_split_covers_every_category_and_both_styles(splits, name):
+    examples = splits[name]
+    categories = Counter(e.category for e in examples if e.label)
+    assert set(categories) == set(HARM_CATEGORIES), categories
+    assert {e.style for e in examples} == {"comment", "danmaku"}
+
+
+def test_every_evasion_kind_is_in_train_and_test(splits):
+    for name in ("train", "test"):
+        kinds = {e.evasion for e in splits[name] if e.label}
+        assert EVASIONS <= kinds, f"{name} lacks {sorted(EVASIONS - kinds)}"
+
+
+def test_test_split_has_paraphrases_for_the_semantic_stage(splits):
+    paraphrases = [e for e in splits["test"] if e.evasion == "paraphrase"]
+    assert len(paraphrases) >= 5
+    assert all(e.label == 1 for e in paraphrases)
+
+
+def test_ids_unique_and_texts_never_shared_between_splits(splits):
+    ids = Counter(e.comment.id for v in splits.values() for e in v)
+    assert max(ids.values()) == 1
+    texts = {name: {e.comment.text for e in v} for name, v in splits.items()}
+    assert not texts["test"] & (texts["train"] | texts["dev"])
+    assert not texts["train"] & texts["dev"]
+
+
+def test_lines_are_in_the_scan_input_format(splits):
+    with open(LABELLED / "test.jsonl", encoding="utf-8") as handle:
+        first = json.loads(handle.readline())
+    assert {"id", "text", "video", "label", "category"} <= set(first)
+    assert {"title", "tags", "featuring_minors"} <= set(first["video"])
