@@ -46,8 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # jieba announces its dictionary loading at DEBUG/INFO on every start.
-    logging.getLogger("jieba").setLevel(logging.WARNING)
+    # jieba announces its dictionary loading on every start, at a level it
+    # sets itself when imported.
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except ConfigError as exc:

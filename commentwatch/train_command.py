@@ -29,6 +29,10 @@ DEFAULT_LABELLED_DIR = DEFAULT_DATA_DIR / "labelled"
 DEFAULT_COLD_DIR = PACKAGE_DIR.parent.parent / "shared" / "data" / "cold"
 
 
+#: A threshold no score reaches: the signal is left out.
+OFF = 1.01
+
+
 class DataError(ValueError):
     """A training file is missing or malformed; names the file and line."""
 
@@ -143,20 +147,22 @@ def train(args: argparse.Namespace) -> int:
     docs = reader.docs(texts)
     vectors = _embed(embedder, docs)
     plain = [d.text for d in docs]
+    tokens = [[t.text for t in d] for d in docs]
     info = {
         "model": args.model or config.detect.model,
         "trained": datetime.date.today().isoformat(),
         "data": {"labelled_train": len(train_set), "cold_train": len(cold_train[0]) if cold_train else 0},
     }
     print(f"training {len(categories)} heads on {len(texts)} texts")
-    classifier = fit(plain, vectors, labels, model_fingerprint=embedder.fingerprint, info=info, C=args.C)
+    classifier = fit(plain, tokens, vectors, labels, model_fingerprint=embedder.fingerprint, info=info, C=args.C)
 
     figures: dict = {}
     if cold_dev is not None:
         from sklearn.metrics import accuracy_score, f1_score
 
         dev_docs = reader.docs(cold_dev[0])
-        p = classifier.probabilities([d.text for d in dev_docs], _embed(embedder, dev_docs))
+        p = classifier.probabilities([d.text for d in dev_docs], [[t.text for t in d] for d in dev_docs],
+                                      _embed(embedder, dev_docs))
         predicted = (p[:, classifier.categories.index("abuse")] >= 0.5).astype(int)
         figures["cold_dev_accuracy"] = round(float(accuracy_score(cold_dev[1], predicted)), 4)
         figures["cold_dev_macro_f1"] = round(float(f1_score(cold_dev[1], predicted, average="macro")), 4)
@@ -193,18 +199,18 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, dev_set):
     lexicon_evidence = [list(v.evidence) for v in verdicts]
     docs = reader.docs([c.text for c in comments])
     vectors = _embed(embedder, docs)
-    probabilities = classifier.probabilities([d.text for d in docs], vectors)
+    probabilities = classifier.probabilities([d.text for d in docs], [[t.text for t in d] for d in docs], vectors)
     exemplars = ExemplarIndex.load(lexicon_dir / "exemplars", model_fingerprint=embedder.fingerprint, cache_dir=None,
                                    encode=lambda texts: _embed(embedder, reader.docs(texts)))
     best, _ = exemplars.best_per_category(vectors)
     policy = Policy(config.policy)
 
-    def outcome(cmin: float, emin: float) -> np.ndarray:
+    def outcome(cmin: dict[str, float], emin: float, *, lexicon: bool = True) -> np.ndarray:
         flagged = []
         for i in range(len(comments)):
-            items = list(lexicon_evidence[i])
+            items = list(lexicon_evidence[i]) if lexicon else []
             for j, c in enumerate(classifier.categories):
-                if probabilities[i, j] >= cmin:
+                if probabilities[i, j] >= cmin[c]:
                     items.append(Evidence(c, "classifier", 0, 1, source="classifier", score=float(probabilities[i, j])))
             for j, c in enumerate(exemplars.category_names):
                 if best[i, j] >= emin:
@@ -218,17 +224,34 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, dev_set):
         recall = tp / max(int((truth == 1).sum()), 1)
         return precision, recall
 
-    lex_p, lex_r = prf(outcome(2.0, 2.0))
-    chosen, chosen_r = (0.99, 0.99), -1.0
-    for cmin in np.arange(0.5, 1.0, 0.05):
-        for emin in np.arange(0.6, 1.0, 0.05):
-            p, r = prf(outcome(cmin, emin))
-            if p >= lex_p and r > chosen_r:
-                chosen, chosen_r = (round(float(cmin), 2), round(float(emin), 2)), r
-    p, r = prf(outcome(*chosen))
-    thresholds = {"classifier_min": chosen[0], "exemplar_min": chosen[1]}
+    def per_category(abuse: float, others: float) -> dict[str, float]:
+        return {c: abuse if c == "abuse" else others for c in classifier.categories}
+
+    lex_p, lex_r = prf(outcome(per_category(OFF, OFF), OFF))
+    # Candidates in order of preference for equal recall: the abuse head as
+    # close to its calibrated 0.5 as possible (that is what the general-abuse
+    # axis is measured at), the other signals as strict as possible.
+    strict_first = [OFF] + [round(float(x), 2) for x in np.arange(0.95, 0.49, -0.05)]
+    best_key, chosen = None, (OFF, OFF, OFF)
+    for abuse in (0.5, 0.6, 0.7, 0.8, 0.9, OFF):
+        for others in strict_first:
+            for emin in strict_first:
+                p, r = prf(outcome(per_category(abuse, others), emin))
+                if p < lex_p:
+                    continue
+                # Dev recall is near what the lexicon alone reaches, so the tie is
+                # broken by what the semantic signals catch on their own: that is
+                # what carries over to paraphrases no list holds.
+                alone = prf(outcome(per_category(abuse, others), emin, lexicon=False))[1]
+                if best_key is None or (r, alone) > best_key:
+                    best_key, chosen = (r, alone), (abuse, others, emin)
+    abuse, others, emin = chosen
+    p, r = prf(outcome(per_category(abuse, others), emin))
+    alone_p, alone_r = prf(outcome(per_category(abuse, others), emin, lexicon=False))
+    thresholds = {"classifier_min": per_category(abuse, others), "exemplar_min": emin}
     figures = {"dev_lexicon_precision": round(lex_p, 4), "dev_lexicon_recall": round(lex_r, 4),
-               "dev_semantic_precision": round(p, 4), "dev_semantic_recall": round(r, 4)}
+               "dev_semantic_precision": round(p, 4), "dev_semantic_recall": round(r, 4),
+               "dev_semantic_alone_precision": round(alone_p, 4), "dev_semantic_alone_recall": round(alone_r, 4)}
     return thresholds, figures
 
 
@@ -237,8 +260,10 @@ def classifier_card(classifier, args) -> str:
     lines = [
         "# commentwatch classifier",
         "",
-        "One logistic-regression head per harm category over hashed character 1–3-gram TF-IDF",
-        f"({2**18} buckets) and the sentence embedding (scaled by {classifier.embedding_scale}).",
+        "One logistic-regression head per harm category over hashed TF-IDF of character 1–3-grams",
+        "and of word 1–2-grams of the pipeline's jieba tokens (2^18 buckets each, scaled by",
+        "naive-Bayes log-count ratios during training and folded into the weights), plus the",
+        f"sentence embedding (scaled by {classifier.embedding_scale}).",
         "Stored as `classifier.npz` (float16 weights) and `classifier.json`; no pickle.",
         "",
         f"- Heads: {', '.join(classifier.categories)}",

@@ -40,6 +40,7 @@ def find():
         ("JiaWeiXin", ("加微信", "JiaWeiXin", "pinyin")),
         ("家威信", ("加微信", "家威信", "homophone")),
         ("ghs了", ("搞黄色", "ghs", "initials")),
+        ("加微微微信", ("加微信", "加微微微信", "repeat")),
         ("幾歲啊", ("几岁", "幾歲", "traditional")),
         ("加扣扣", ("加qq", "加扣扣", "slang")),
         ("ＹＰ吗", ("yp", "ＹＰ", "fullwidth")),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
+from dataclasses import replace
 
 import pytest
 from daemon_support import (  # noqa: F401  (service, worker: fixtures)
@@ -16,6 +18,7 @@ from daemon_support import (  # noqa: F401  (service, worker: fixtures)
     item,
     post,
     query,
+    redis_server,
     service,
     worker,
 )
@@ -53,14 +56,27 @@ async def test_offending_comment_is_hidden_with_evidence_and_benign_is_not(tmp_p
     assert not task.done()  # the worker is still running
 
 
-async def test_dry_run_alerts_a_webhook_in_dingtalk_format_and_never_hides(tmp_path, service, worker,
+@pytest.fixture(params=["sqlite", "redis"])
+def gate_url(request, tmp_path):
+    """Where alert rate limits live: "" for the SQLite record, else a real Redis."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed")
+    with redis_server(tmp_path) as url:
+        yield url
+
+
+async def test_dry_run_alerts_a_webhook_in_dingtalk_format_and_never_hides(gate_url, tmp_path, service, worker,
                                                                            monkeypatch):
     receiver = WebhookReceiver()
     await receiver.start()
     monkeypatch.setenv("CW_TEST_HOOK", receiver.url)
     try:
         hooks = (WebhookSinkConfig(url_env="CW_TEST_HOOK", format="dingtalk", name="mods"),)
-        await worker(daemon_config(tmp_path / "r.db", service.url, webhooks=hooks, dry_run=True))
+        config = daemon_config(tmp_path / "r.db", service.url, webhooks=hooks, dry_run=True)
+        await worker(replace(config, alerts=replace(config.alerts, redis_url=gate_url)))
         bad = await post(service, OFFENDING, author="groomer")
         await post(service, OFFENDING + " 再来", author="groomer")  # same author+video: aggregated
         await eventually(lambda: receiver.received, what="an alert at the webhook")
@@ -73,6 +89,9 @@ async def test_dry_run_alerts_a_webhook_in_dingtalk_format_and_never_hides(tmp_p
         assert (await item(service, "comment", bad["id"]))["hide_calls"] == 0
         stats = await service.admin_get("/admin/stats")
         assert stats["hide_calls"] == 0
+        windows = query(tmp_path / "r.db", "select key from alert_windows")
+        # With Redis the window lives there, so that several workers share it.
+        assert windows == ([] if gate_url else [("kid1:groomer",)])
     finally:
         await receiver.stop()
 

@@ -45,7 +45,8 @@ def test_separators_are_spaces_punctuation_symbols_and_emoji():
         ("幾歲", "几岁", "几岁"),
         ("➕薇❤信", "加微 信", "加微信"),
         ("加\u200b微\u202d信", "加微信", "加微信"),
-        ("哈哈哈哈哈哈", "哈哈哈哈哈哈", "哈哈"),
+        ("哈哈哈哈哈哈", "哈哈哈哈哈哈", "哈"),
+        ("加微微微信 妹妹", "加微微微信 妹妹", "加微信妹妹"),
         ("13888888888", "13888888888", "13888888888"),
         ("", "", ""),
     ],
@@ -104,11 +105,13 @@ def test_offsets_always_land_inside_the_original(normalizer, text):
     assert len(normalized.pinyin) == len(normalized.compact)
     assert len(normalized.digits) == len(normalized.compact)
     assert all(0 <= i < len(text) for i in plain_map)
-    assert plain_map == sorted(plain_map)
+    assert list(plain_map) == sorted(plain_map)
     assert all(0 <= i < len(normalized.plain) for i in compact_map)
     # The offset maps are built by a separate slow path: it must agree with
     # the fast streams character for character.
     assert "".join(normalized.plain[i] for i in compact_map) == normalized.compact
+    assert list(plain_map) == list(normalizer.plain_offsets(text))
+    assert list(compact_map) == list(normalizer.compact_offsets(normalized.plain))
     for start in range(len(normalized.compact)):
         a, b = normalized.original_span("compact", start, start + 1)
         assert 0 <= a < b <= len(text)

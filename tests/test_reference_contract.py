@@ -7,10 +7,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+import yaml
 
 from commentwatch.reference.service import ServiceOptions, build
-
-yaml = pytest.importorskip("yaml")
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "deploy" / "openapi.yaml"
 

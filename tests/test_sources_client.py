@@ -149,7 +149,8 @@ async def test_timeouts_are_retried(reference_service, make_client):
     reference_service.fault("delay", delay_s=2, count=2, path="/videos")
     videos = await client.list_videos()
     assert len(videos) == 12
-    assert client.stats.retries == 2
+    assert client.stats.retries >= 2  # more only if the loaded machine is slower than 0.3 s
+    assert reference_service.admin("GET", "/admin/faults")["faults"][0]["served"] == 2
 
 
 async def test_hide_that_timed_out_is_retried_and_reported_done(reference_service, make_client):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+import tempfile
 from typing import Any
 
 import aiohttp
@@ -29,14 +30,17 @@ class ReferenceProcess:
         self.proc: asyncio.subprocess.Process | None = None
         self._session: aiohttp.ClientSession | None = None
         self._log = None
+        self._drain: asyncio.Task[None] | None = None
 
     async def __aenter__(self) -> ReferenceProcess:
-        self._log = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
+        # Its log goes to a file (a pipe nobody reads would fill and block it);
+        # when it fails to start, the tail of that file says why.
+        self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "commentwatch.reference", "--host", self.host, "--port", "0",
             "--token", self.token, "--seed", str(self.seed), "--rate", str(self.rate), *self.extra_args,
             stdout=asyncio.subprocess.PIPE,
-            stderr=self._log if self._log else asyncio.subprocess.DEVNULL,
+            stderr=self._log,
         )
         try:
             line = await asyncio.wait_for(self._listening_line(), timeout=60)
@@ -44,6 +48,7 @@ class ReferenceProcess:
             await self.__aexit__(None, None, None)
             raise
         self.url = line.rsplit(" ", 1)[-1].rstrip("/")
+        self._drain = asyncio.create_task(self._drain_stdout())
         self._session = aiohttp.ClientSession(headers={"Authorization": f"Bearer {self.token}"})
         return self
 
@@ -53,12 +58,22 @@ class ReferenceProcess:
             raw = await self.proc.stdout.readline()
             if not raw:
                 code = await self.proc.wait()
-                raise RuntimeError(f"the reference service exited with status {code} before listening")
+                self._log.seek(0)
+                tail = self._log.read().decode("utf-8", "replace")[-2000:]
+                raise RuntimeError(f"the reference service exited with status {code} before listening:\n{tail}")
             line = raw.decode("utf-8", "replace").strip()
             if "listening on http" in line:
                 return line
 
+    async def _drain_stdout(self) -> None:
+        """Keep reading its stdout so a chatty service never blocks on a full pipe."""
+        assert self.proc is not None and self.proc.stdout is not None
+        while await self.proc.stdout.read(65536):
+            pass
+
     async def __aexit__(self, *exc: Any) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
         if self._session is not None:
             await self._session.close()
         if self.proc is not None and self.proc.returncode is None:

@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -159,12 +160,17 @@ class Worker:
     async def discover(self) -> None:
         """List videos; decide which feature children; (un)schedule their polling."""
         try:
-            videos = await self.client.list_videos()
+            listing = await self.client.videos()
         except ServiceError as exc:
             self.metrics.errors.labels(stage="discover").inc()
             log.warning("video discovery failed, will retry: %s", exc)
             return
-        for video in videos:
+        for bad in listing.malformed:
+            self.record.add_dead_letter(video_id="", kind="video", location=bad.where, reason=bad.reason,
+                                        raw=bad.raw)
+            self.metrics.dead_letters.labels(kind="video").inc()
+            log.warning("dead letter from the video list at %s: %s", bad.where, bad.reason)
+        for video in listing.videos:
             minors = bool(await self.in_judge_thread(self.judge.features_minors, video))
             watched = minors or self.config.worker.watch == "all"
             known = video.id in self.videos
@@ -299,7 +305,5 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-def _now_dt():
-    from datetime import datetime, timezone
-
+def _now_dt() -> datetime:
     return datetime.now(timezone.utc)

@@ -1,8 +1,11 @@
-"""A linear classifier per harm category over embeddings plus character n-grams.
+"""A linear classifier per harm category over embeddings plus n-grams.
 
-Character 1–3-grams (hashed, TF-IDF weighted) catch the wording of abuse;
-the sentence embedding carries meaning across paraphrases. One logistic
-regression head per category reads both. The artefact is two small files —
+Character 1–3-grams and word 1–2-grams of the pipeline's jieba tokens
+(hashed, TF-IDF weighted) catch the wording of abuse; the sentence embedding
+carries meaning across paraphrases. One logistic-regression head per
+category reads all three, with naive-Bayes log-count ratios scaling the
+n-grams during training (NB-LR), which is folded into the stored weights so
+inference is one sparse product. The artefact is two small files —
 ``classifier.npz`` (numbers) and ``classifier.json`` (what it is, what it was
 trained on, which embedding model) — never a pickle, so loading it cannot run
 code. It refuses to load against an embedding model other than the one it
@@ -22,9 +25,11 @@ from scipy import sparse
 from commentwatch.config import DEFAULT_DATA_DIR
 
 DEFAULT_CLASSIFIER_DIR = DEFAULT_DATA_DIR / "models" / "classifier"
-FORMAT = "commentwatch-classifier/1"
-#: Hashed n-gram space: big enough that collisions cost little, small enough to ship.
-HASH_FEATURES = 2**18
+FORMAT = "commentwatch-classifier/2"
+#: Hashed n-gram space per block (characters, words): big enough that
+#: collisions cost little, small enough to ship.
+BLOCK_FEATURES = 2**18
+HASH_FEATURES = 2 * BLOCK_FEATURES
 NGRAMS = (1, 3)
 
 
@@ -32,11 +37,31 @@ class ClassifierError(RuntimeError):
     """The classifier artefact is missing, broken, or was trained for another model."""
 
 
-def hashing_vectorizer():
+def hashing_vectorizers():
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    return HashingVectorizer(analyzer="char", ngram_range=NGRAMS, n_features=HASH_FEATURES,
-                             alternate_sign=False, norm=None, lowercase=False)
+    chars = HashingVectorizer(analyzer="char", ngram_range=NGRAMS, n_features=BLOCK_FEATURES,
+                              alternate_sign=False, norm=None, lowercase=False)
+    words = HashingVectorizer(analyzer=word_grams, n_features=BLOCK_FEATURES, alternate_sign=False, norm=None)
+    return chars, words
+
+
+def word_grams(tokens: Sequence[str]) -> list[str]:
+    """Word unigrams and bigrams of an already segmented text."""
+    words = [t for t in tokens if t.strip()]
+    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+
+
+def _tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
+    """Sublinear TF-IDF, unit length per row, computed on the CSR arrays directly
+    (scipy's diagonal products cost more than the hashing at scan-path batch sizes)."""
+    counts = counts.astype(np.float32)
+    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
+    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
+    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
+    norms[norms == 0] = 1.0
+    counts.data = (data / norms[rows]).astype(np.float32)
+    return counts
 
 
 @dataclass
@@ -52,32 +77,25 @@ class Classifier:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._vectorizer = hashing_vectorizer()
+        self._vectorizers = hashing_vectorizers()
         self.idf = np.asarray(self.idf, dtype=np.float32)
         self._text_weights = np.ascontiguousarray(self.weights[:, :HASH_FEATURES].T, dtype=np.float32)
         self._vector_weights = np.ascontiguousarray(self.weights[:, HASH_FEATURES:].T, dtype=np.float32)
 
-    def text_features(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        """Sublinear TF-IDF of hashed character n-grams, unit length per row."""
-        # Done on the CSR arrays directly: scipy's diagonal products cost more
-        # than the hashing itself at scan-path batch sizes.
-        counts = self._vectorizer.transform(texts).astype(np.float32)
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        data = (1.0 + np.log(counts.data)) * self.idf[counts.indices]
-        norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
-        norms[norms == 0] = 1.0
-        counts.data = (data / norms[rows]).astype(np.float32)
-        return counts
+    def text_features(self, texts: Sequence[str], tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """Character and word n-gram blocks side by side, each unit length."""
+        chars, words = self._vectorizers
+        return sparse.hstack([
+            _tfidf_rows(chars.transform(texts), self.idf[:BLOCK_FEATURES]),
+            _tfidf_rows(words.transform(tokens), self.idf[BLOCK_FEATURES:]),
+        ]).tocsr()
 
-    def features(self, texts: Sequence[str], vectors: np.ndarray) -> sparse.csr_matrix:
-        return sparse.hstack([self.text_features(texts),
-                              sparse.csr_matrix(vectors * self.embedding_scale)]).tocsr()
-
-    def probabilities(self, texts: Sequence[str], vectors: np.ndarray) -> np.ndarray:
+    def probabilities(self, texts: Sequence[str], tokens: Sequence[Sequence[str]],
+                      vectors: np.ndarray) -> np.ndarray:
         """(len(texts), len(categories)) probabilities that each category applies."""
         if len(texts) == 0:
             return np.zeros((0, len(self.categories)), dtype=np.float32)
-        logits = np.asarray(self.text_features(texts) @ self._text_weights, dtype=np.float32)
+        logits = np.asarray(self.text_features(texts, tokens) @ self._text_weights, dtype=np.float32)
         logits += (vectors * self.embedding_scale) @ self._vector_weights
         logits += self.bias
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
@@ -129,26 +147,42 @@ class Classifier:
         return cls(categories, weights, bias, idf, float(meta["embedding_scale"]), meta["model_fingerprint"], info)
 
 
-def fit(texts: Sequence[str], vectors: np.ndarray, labels: dict[str, np.ndarray], *,
-        model_fingerprint: str, embedding_scale: float = 0.5, C: float = 10.0,
-        info: dict | None = None) -> Classifier:
-    """Train one logistic-regression head per category (``labels[c]`` is 0/1 per text)."""
+def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarray,
+        labels: dict[str, np.ndarray], *, model_fingerprint: str, embedding_scale: float = 0.3,
+        C: float = 10.0, positive_weight: float | str = "balanced", info: dict | None = None) -> Classifier:
+    """Train one NB-LR head per category (``labels[c]`` is 0/1 per text)."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
-    counts = hashing_vectorizer().transform(texts)
-    idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
+    chars, words = hashing_vectorizers()
+    idf = np.concatenate([
+        TfidfTransformer(sublinear_tf=True).fit(chars.transform(texts)).idf_,
+        TfidfTransformer(sublinear_tf=True).fit(words.transform(tokens)).idf_,
+    ]).astype(np.float32)
     categories = tuple(labels)
     dim = vectors.shape[1]
     draft = Classifier(categories, np.zeros((len(categories), HASH_FEATURES + dim), np.float32),
                        np.zeros(len(categories), np.float32), idf, embedding_scale, model_fingerprint)
-    X = draft.features(texts, vectors)
+    ngrams = draft.text_features(texts, tokens)
+    dense = sparse.csr_matrix(vectors * embedding_scale)
     weights, bias = [], []
     for category in categories:
-        y = labels[category]
-        head = LogisticRegression(C=C, max_iter=3000, class_weight="balanced" if y.mean() < 0.2 else None)
+        y = np.asarray(labels[category])
+        ratio = _nb_ratio(ngrams, y)
+        X = sparse.hstack([ngrams @ sparse.diags(ratio), dense]).tocsr()
+        weight = positive_weight if positive_weight == "balanced" else {0: 1.0, 1: float(positive_weight)}
+        head = LogisticRegression(C=C, max_iter=3000, class_weight=weight if y.mean() < 0.2 else None)
         head.fit(X, y)
-        weights.append(head.coef_[0].astype(np.float32))
+        coef = head.coef_[0].astype(np.float32)
+        coef[:HASH_FEATURES] *= ratio
+        weights.append(coef)
         bias.append(float(head.intercept_[0]))
     return Classifier(categories, np.vstack(weights), np.asarray(bias, np.float32), idf,
                       embedding_scale, model_fingerprint, dict(info or {}))
+
+
+def _nb_ratio(X: sparse.csr_matrix, y: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Log-count ratio of each feature between positive and negative texts."""
+    positive = np.asarray(X[y == 1].sum(axis=0)).ravel() + alpha
+    negative = np.asarray(X[y == 0].sum(axis=0)).ravel() + alpha
+    return np.log((positive / positive.sum()) / (negative / negative.sum())).astype(np.float32)

@@ -139,23 +139,33 @@ class RulesComponent:
             return doc
         text: NormalizedText = doc.user_data[TEXT_KEY]
         minors = bool(doc.user_data.get(MINORS_KEY))
+        satisfied = {
+            name for name, rule in self.rules.items()
+            if present.issuperset(rule.all) and (minors or not rule.minors_video)
+        }
+        # The Matcher finds the tightest token span for each satisfied rule.
         fired: dict[str, tuple[int, int]] = {}
         for match_id, start, end in self._matches(doc):
             name = doc.vocab.strings[match_id]
-            rule = self.rules[name]
-            if rule.minors_video and not minors:
+            if name not in satisfied:
                 continue
-            # Keep the shortest span per rule: the tightest evidence.
-            if name not in fired or end - start < fired[name][1] - fired[name][0]:
-                fired[name] = (start, end)
-        new_hits = []
-        for name, (start, end) in fired.items():
-            rule = self.rules[name]
             span = doc[start:end]
-            plain_to_original = text.plain_to_original
-            orig_start = plain_to_original[span.start_char]
-            orig_end = plain_to_original[span.end_char - 1] + 1
-            involved = sorted({h.term for h in hits if h.doc_start < span.end_char and span.start_char < h.doc_end})
+            if name not in fired or span.end_char - span.start_char < fired[name][1] - fired[name][0]:
+                fired[name] = (span.start_char, span.end_char)
+        # Cues can share one token (胸 and 胸好大 inside one jieba token) or
+        # lie further apart than a Matcher slice: the rule still holds, and
+        # its evidence spans the hits that gave its cues.
+        for name in satisfied - fired.keys():
+            needed = set(self.rules[name].all)
+            spans = [(h.doc_start, h.doc_end) for h in hits if needed.intersection(h.cues)]
+            fired[name] = (min(a for a, _ in spans), max(b for _, b in spans))
+        new_hits = []
+        plain_to_original = text.plain_to_original
+        for name, (start_char, end_char) in fired.items():
+            rule = self.rules[name]
+            orig_start = plain_to_original[start_char]
+            orig_end = plain_to_original[end_char - 1] + 1
+            involved = sorted({h.term for h in hits if h.doc_start < end_char and start_char < h.doc_end and set(rule.all).intersection(h.cues)})
             new_hits.append(Hit(
                 category=rule.category,
                 term=rule.name,
@@ -166,8 +176,8 @@ class RulesComponent:
                 evasion="",
                 source="rule",
                 detail=" + ".join(involved),
-                doc_start=span.start_char,
-                doc_end=span.end_char,
+                doc_start=start_char,
+                doc_end=end_char,
             ))
             doc.cats[rule.category] = max(doc.cats.get(rule.category, 0.0), rule.severity / 3)
         doc._.cw_hits = hits + new_hits

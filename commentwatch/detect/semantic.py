@@ -63,8 +63,13 @@ class SemanticComponent:
                            if classifier_dir is not None else None)
         tuned = self.classifier.info.get("thresholds", {}) if self.classifier else {}
         self.exemplar_min = exemplar_min if exemplar_min >= 0 else tuned.get("exemplar_min", FALLBACK_EXEMPLAR_MIN)
-        self.classifier_min = (classifier_min if classifier_min >= 0
-                               else tuned.get("classifier_min", FALLBACK_CLASSIFIER_MIN))
+        categories = self.classifier.categories if self.classifier else ()
+        tuned_min = tuned.get("classifier_min", {})
+        #: Per head: a probability below this is not evidence.
+        self.classifier_min = np.array([
+            classifier_min if classifier_min >= 0 else float(tuned_min.get(c, FALLBACK_CLASSIFIER_MIN))
+            for c in categories
+        ], dtype=np.float32)
         self.exemplars = ExemplarIndex.load(
             Path(exemplar_dir) if exemplar_dir else DEFAULT_LEXICON_DIR / "exemplars", encode=self.encode_texts, model_fingerprint=self.embedder.fingerprint,
             cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
@@ -104,7 +109,8 @@ class SemanticComponent:
                 new[row].append(_evidence(docs[row], "exemplar", category, phrase, similarity,
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
-            probabilities = self.classifier.probabilities([doc.text for doc in docs], vectors)
+            probabilities = self.classifier.probabilities(
+                [doc.text for doc in docs], [[t.text for t in doc] for doc in docs], vectors)
             for row, column in zip(*np.nonzero(probabilities >= self.classifier_min)):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]

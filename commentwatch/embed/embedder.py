@@ -165,7 +165,7 @@ class TransformerEmbedder:
         self.model = model
         self.name = name or str(model)
         self.batch_size = batch_size
-        self.dimension = int(model.get_sentence_embedding_dimension() or 0)
+        self.dimension = int(model.get_embedding_dimension() or 0)
         self.fingerprint = weights_fingerprint(model)
 
     def encode_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
@@ -179,10 +179,10 @@ class TransformerEmbedder:
             list(texts),
             batch_size=self.batch_size,
             convert_to_numpy=True,
-            normalize_embeddings=True,
             show_progress_bar=False,
         )
-        return np.asarray(vectors, dtype=np.float32)
+        # Normalised here in float32: a half-precision model would round the norms.
+        return _normalise(np.array(vectors, dtype=np.float32))
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -305,8 +305,14 @@ def score_labelled(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> 
 def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """Accuracy and macro-F1 of flagged-vs-offensive on the COLD axis."""
     offensive = Counts()
+    false_positives, false_negatives = [], []
     for example, verdict in zip(examples, verdicts):
-        offensive.add(example.label, flagged(verdict))
+        is_flagged = flagged(verdict)
+        offensive.add(example.label, is_flagged)
+        if is_flagged and not example.label:
+            false_positives.append(_case(example, verdict))
+        elif example.label and not is_flagged:
+            false_negatives.append(_case(example, verdict))
     # The non-offensive class is the mirror image of the offensive one.
     inoffensive = Counts(tp=offensive.tn, fp=offensive.fn, fn=offensive.fp, tn=offensive.tp)
     f1s = [c.f1 or 0.0 for c in (offensive, inoffensive)]
@@ -320,6 +326,8 @@ def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict
         "offensive": offensive.as_dict(),
         "inoffensive": inoffensive.as_dict(),
         "hide_only": hide_only.as_dict(),
+        "false_positives": false_positives,
+        "false_negatives": false_negatives,
     }
 
 
@@ -345,7 +353,7 @@ def render(report: dict[str, Any], *, show: int) -> str:
             f"   (tp {off['tp']} fp {off['fp']} fn {off['fn']} tn {off['tn']})",
             f"hide only: precision {_pct(report['hide_only']['precision'])} recall {_pct(report['hide_only']['recall'])}",
         ]
-        return "\n".join(lines)
+        return "\n".join(lines + _render_cases(report, show))
     o, h, hn = report["overall"], report["hide_only"], report["hard_negatives"]
     lines += [
         f"positives {report['positives']}  negatives {report['negatives']}",
@@ -365,6 +373,11 @@ def render(report: dict[str, Any], *, show: int) -> str:
     lines += ["", f"{'style':<10} {'precision':>9} {'recall':>7} {'F1':>7}"]
     for name, s in report["styles"].items():
         lines.append(f"{name:<10} {_pct(s['precision']):>9} {_pct(s['recall']):>7} {_pct(s['f1']):>7}")
+    return "\n".join(lines + _render_cases(report, show))
+
+
+def _render_cases(report: dict[str, Any], show: int) -> list[str]:
+    lines: list[str] = []
     for title, cases in (("false positives", report["false_positives"]), ("false negatives", report["false_negatives"])):
         lines += ["", f"-- {title} ({len(cases)})"]
         for case in cases[:show]:
@@ -372,7 +385,7 @@ def render(report: dict[str, Any], *, show: int) -> str:
             lines += [f"    {e}" for e in case["evidence"]]
         if len(cases) > show:
             lines.append(f"… {len(cases) - show} more (--show N, or --json)")
-    return "\n".join(lines)
+    return lines
 
 
 def run_eval(args: argparse.Namespace) -> int:

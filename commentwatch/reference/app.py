@@ -86,11 +86,17 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 
 @web.middleware
-async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def count_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Calls per route, for ``/admin/stats`` (what a watcher's polling costs)."""
     counts = request.app[REQUESTS]
     route = request.match_info.route.resource
-    key = f"{request.method} {route.canonical if route is not None else request.path}"
+    key = f"{request.method} {route.canonical if route is not None else '(no route)'}"
     counts[key] = counts.get(key, 0) + 1
+    return await handler(request)
+
+
+@web.middleware
+async def faults_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not request.path.startswith("/api/"):
         return await handler(request)
     faults = request.app[FAULTS]
@@ -412,6 +418,8 @@ async def admin_traffic_post(request: web.Request) -> web.Response:
         count = data["post"]
         if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 1_000_000:
             raise BadRequest(f"post: expected a whole number 0..1000000, got {count!r}")
+        if count and not request.app[STORE].videos:
+            raise BadRequest("post: there are no videos to post on; add one through POST /admin/videos")
         posted = [pump.post_one().record(with_text=False) for _ in range(count)]
     status = pump.status()
     status["items"] = posted
@@ -423,7 +431,7 @@ def make_app(store: Store, token: str, faults: FaultPlan, pump: TrafficPump) -> 
     if not token:
         raise ValueError("the service needs a non-empty bearer token")
     app = web.Application(
-        middlewares=[auth_middleware, errors_middleware, faults_middleware],
+        middlewares=[count_middleware, auth_middleware, errors_middleware, faults_middleware],
         client_max_size=MAX_BODY_BYTES,
     )
     app[STORE] = store

@@ -25,6 +25,13 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text}")
+    return value
+
+
 def _token(args: argparse.Namespace) -> str:
     token = args.token or os.environ.get(TOKEN_ENV, "")
     if not token:
@@ -38,8 +45,8 @@ def add_service_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", help=f"bearer token clients must send (else ${TOKEN_ENV})")
     parser.add_argument("--seed", type=int, default=0, help="seed of the generated traffic (default 0)")
     parser.add_argument("--rate", type=_non_negative, default=0.0, help="generated comments+danmaku per second (default 0)")
-    parser.add_argument("--videos", type=int, default=12, help="videos in the catalogue (default 12)")
-    parser.add_argument("--prefill", type=int, default=0, help="generated items to post before serving")
+    parser.add_argument("--videos", type=_count, default=12, help="videos in the catalogue (default 12)")
+    parser.add_argument("--prefill", type=_count, default=0, help="generated items to post before serving")
     parser.add_argument("--offending-share", type=_share, default=0.05, help="share of generated items that offend (default 0.05)")
     parser.add_argument("--danmaku-share", type=_share, default=0.5, help="share of generated items that are danmaku (default 0.5)")
     faults = parser.add_argument_group("standing faults (each call of the public API, by probability)")
@@ -137,7 +144,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     traffic.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
     traffic.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
     traffic.add_argument("--rate", type=_non_negative, help="new rate in items per second (0 stops)")
-    traffic.add_argument("--post", type=int, help="post this many generated items at once")
+    traffic.add_argument("--post", type=_count, help="post this many generated items at once")
     traffic.set_defaults(handler=run_traffic)
 
     probe = subparsers.add_parser(
@@ -147,6 +154,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     probe.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
     probe.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
     probe.add_argument("--seconds", type=_non_negative, default=15.0, help="how long to measure (default 15)")
-    probe.add_argument("--hide-every", type=int, default=0, help="also hide one item in N read (default: none)")
+    probe.add_argument("--hide-every", type=_count, default=0, help="also hide one item in N read (default: none)")
     probe.add_argument("--danmaku-format", choices=("json", "xml"), default="json")
     probe.set_defaults(handler=_run_probe)

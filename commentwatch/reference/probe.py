@@ -51,7 +51,7 @@ async def probe(
         videos = [video.id for video in await client.list_videos()]
         cursors: dict[tuple[Kind, str], str | None] = {(kind, v): None for v in videos for kind in Kind}
         lags: list[float] = []
-        counts = {"read": 0, "malformed": 0, "hides": 0}
+        counts = {"read": 0, "malformed": 0, "hides": 0, "seen": 0}
 
         async def poll(key: tuple[Kind, str]) -> None:
             kind, video_id = key
@@ -65,8 +65,11 @@ async def probe(
             counts["malformed"] += len(page.malformed)
             lags.extend(now - item.created_at for item in page.items if kind is Kind.COMMENT and item.created_at)
             if hide_every:
-                for item in page.items[::hide_every]:
-                    counts["hides"] += (await client.hide(item.kind, item.id, "reference-probe")).ok
+                for item in page.items:
+                    counts["seen"] += 1
+                    if counts["seen"] % hide_every == 0:
+                        result = await client.hide(item.kind, item.id, "reference-probe")
+                        counts["hides"] += result.ok  # after the await: other polls count meanwhile
 
         # Catch up with what was posted before the probe started, then measure.
         await asyncio.gather(*(poll(key) for key in cursors))

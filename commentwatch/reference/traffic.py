@@ -208,7 +208,7 @@ class TrafficPump:
     async def _run(self) -> None:
         while True:
             await asyncio.sleep(self.TICK_S)
-            if self.rate <= 0:
+            if self.rate <= 0 or not self._store.videos:
                 continue
             due = int(self.rate * (time.monotonic() - self._started_at)) - (self.posted - self._posted_at_start)
             if due > max(1.0, self.rate):

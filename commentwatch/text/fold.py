@@ -9,6 +9,7 @@ composed once per distinct character into a translation table (see
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -48,6 +49,63 @@ def to_simplified(text: str) -> str:
 
 def is_invisible(char: str) -> bool:
     return unicodedata.category(char) in _INVISIBLE_CATEGORIES
+
+
+@lru_cache(maxsize=1)
+def separator_class() -> str:
+    """A regex character class of every separator code point.
+
+    Removing separators with one ``re.sub`` is several times faster than a
+    per-character table lookup; this enumerates the Unicode database once
+    per process.
+    """
+    ranges: list[tuple[int, int]] = []
+    for codepoint in range(0x110000):
+        if is_separator(chr(codepoint)):
+            if ranges and ranges[-1][1] == codepoint - 1:
+                ranges[-1] = (ranges[-1][0], codepoint)
+            else:
+                ranges.append((codepoint, codepoint))
+    parts = (
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+    )
+    return "[" + "".join(parts) + "]"
+
+
+def drop_invisible(text: str) -> str:
+    return "".join(c for c in text if not is_invisible(c))
+
+
+def is_separator(char: str) -> bool:
+    """Characters an evader can insert between the characters of a word.
+
+    Characters beyond the Basic Multilingual Plane that survive folding are
+    emoji and rare historic ideographs; both count as separators, which keeps
+    the separator test a constant-time lookup (see ``separator_class``).
+    """
+    return ord(char) > 0xFFFF or unicodedata.category(char) in _SEPARATOR_CATEGORIES
+
+
+@lru_cache(maxsize=1)
+def separator_class() -> str:
+    """``is_separator`` as a regex character class.
+
+    Python's ``re`` compiles a class of BMP characters into a constant-time
+    bitmap, so removing separators with one ``re.sub`` is several times
+    faster than a per-character table lookup.
+    """
+    ranges: list[tuple[int, int]] = []
+    for codepoint in range(0x10000):
+        if is_separator(chr(codepoint)):
+            if ranges and ranges[-1][1] == codepoint - 1:
+                ranges[-1] = (ranges[-1][0], codepoint)
+            else:
+                ranges.append((codepoint, codepoint))
+    ranges.append((0x10000, 0x10FFFF))
+    parts = (
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
+    )
+    return "[" + "".join(parts) + "]"
 
 
 def drop_invisible(text: str) -> str:

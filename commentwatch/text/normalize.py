@@ -6,7 +6,8 @@ lexicon automata run over:
 - ``plain``: every character folded (full-width, case, traditional,
   invisible characters dropped, homoglyph substitutions) — separators kept;
 - ``compact``: ``plain`` without separators (spaces, punctuation, symbols,
-  emoji) and with long repeats collapsed — catches 加 微.信;
+  emoji) and with runs of three or more collapsed — catches 加 微.信 and
+  加微微微信;
 - ``pinyin``: ``compact`` with each Chinese character replaced by a code
   for its toneless syllable, so characters that sound alike become equal —
   catches homophones (家威信 reads as 加微信). One code character per
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 
 from pypinyin import Style, lazy_pinyin
@@ -32,9 +33,12 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from commentwatch.text import fold
 
-#: Runs of three or more of the same character (numerals excepted: phone
-#: numbers legitimately repeat) collapse to two.
+#: Runs of three or more of the same character collapse to one: 加微微微信
+#: reads as 加微信, while doubled words (妹妹, 宝宝) stay as they are.
+#: Numerals are exempt: phone numbers legitimately repeat.
 _REPEAT = re.compile("([^" + "".join(sorted(fold.NUMERAL_CHARS)) + r"])\1{2,}")
+#: Any character three times in a row: a cheap test before ``_REPEAT``.
+_ANY_REPEAT = re.compile(r"(.)\1\1", re.DOTALL)
 #: Substitution target meaning "noise: treat as a separator".
 NOISE = "-"
 
@@ -95,7 +99,8 @@ class Normalizer:
             self._fold_key(k): v for k, v in (substitutions or {}).items() if len(k) == 1
         }
         self._plain_table = _CharTable(self._fold_plain)
-        self._separator_table = _CharTable(lambda c: None if fold.is_separator(c) else c)
+        self._separators = re.compile(fold.separator_class() + "+")
+        self._resizing = re.compile(self._resizing_class())
         self._syllable_codes = _SyllableCodes()
         self._pinyin_table = _CharTable(lambda c: self._syllable_codes[syllable(c)] if _is_han(c) else c)
         self._digit_table = _CharTable(fold.to_ascii_digit)
@@ -104,6 +109,17 @@ class Normalizer:
     def _fold_key(char: str) -> str:
         folded = fold.to_simplified(fold.case_fold(fold.compat_fold(char)))
         return folded if len(folded) == 1 else char
+
+    def _resizing_class(self) -> str:
+        """A regex class of the characters ``plain`` drops or expands.
+
+        A text without any of them has the identity offset map, which spares
+        the per-character walk for most comments that matched something.
+        Folding is one character to one elsewhere: OpenCC is applied per
+        character and kept only when it does not change the length.
+        """
+        chars = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF and len(self._fold_plain(chr(c))) != 1]
+        return "[" + "".join(re.escape(c) for c in chars) + "\ud800-\udfff\U00010000-\U0010ffff]"
 
     def _fold_plain(self, char: str) -> str:
         if fold.is_invisible(char):
@@ -120,9 +136,9 @@ class Normalizer:
         return text.translate(self._plain_table)
 
     def compact_of_plain(self, plain: str) -> str:
-        compact = plain.translate(self._separator_table)
-        if _REPEAT.search(compact):
-            compact = _REPEAT.sub(r"\1\1", compact)
+        compact = self._separators.sub("", plain)
+        if _ANY_REPEAT.search(compact):
+            compact = _REPEAT.sub(r"\1", compact)
         return compact
 
     def compact(self, text: str) -> str:
@@ -143,6 +159,19 @@ class Normalizer:
         """The term as syllable codes: matches any spelling that sounds the same."""
         return self.pinyin_of_compact(compact_term)
 
+    def sounds_like_class(self, codes: set[str]) -> str:
+        """A regex class of every character whose pinyin-stream code is in ``codes``.
+
+        Codes of non-Chinese characters are the characters themselves. The
+        class holds BMP characters plus the whole astral range, so ``re``
+        compiles it to a constant-time bitmap (astral text just passes).
+        """
+        found = {c for c in codes if not _SYLLABLE_BASE <= ord(c) < _SYLLABLE_BASE + 0x10000}
+        for codepoint in pinyin_dict:
+            if codepoint <= 0xFFFF and self._pinyin_table[codepoint] in codes:
+                found.add(chr(codepoint))
+        return "[" + "".join(re.escape(c) for c in sorted(found) if ord(c) <= 0xFFFF) + "\U00010000-\U0010ffff]"
+
     @staticmethod
     def spelled_pinyin(compact_term: str) -> str | None:
         """``jiaweixin`` for a term of Chinese characters, else None."""
@@ -159,6 +188,9 @@ class Normalizer:
 
     def evasions(self, segment: str) -> list[str]:
         """Name the tricks that normalisation undid inside ``segment``."""
+        if self.plain(segment) == segment and not self._separators.search(segment):
+            if not _ANY_REPEAT.search(segment):
+                return []
         found: set[str] = set()
         for char in segment:
             if fold.is_invisible(char):
@@ -180,8 +212,10 @@ class Normalizer:
         return sorted(found)
 
     # -- offset maps (slow path, only after a match) -------------------------
-    def plain_offsets(self, text: str) -> list[int]:
+    def plain_offsets(self, text: str, plain: str | None = None) -> Sequence[int]:
         """For each character of ``plain(text)``, its index in ``text``."""
+        if (plain is not None and plain == text) or not self._resizing.search(text):
+            return range(len(text))  # every character folded to exactly one
         offsets: list[int] = []
         table = self._plain_table
         for index, char in enumerate(text):
@@ -190,21 +224,33 @@ class Normalizer:
                 offsets.extend([index] * len(out))
         return offsets
 
-    def compact_offsets(self, plain: str) -> list[int]:
+    def compact_offsets(self, plain: str, compact: str | None = None) -> Sequence[int]:
         """For each character of ``compact_of_plain(plain)``, its index in ``plain``."""
+        if compact is not None and compact == plain:
+            return range(len(plain))
         kept: list[int] = []
-        chars: list[str] = []
-        table = self._separator_table
-        for index, char in enumerate(plain):
-            if table[ord(char)] is not None:
-                kept.append(index)
-                chars.append(char)
-        # Collapse runs exactly as _REPEAT.sub does: keep the first two.
+        position = 0
+        # The same regex as the fast path decides what is a separator.
+        for match in self._separators.finditer(plain):
+            kept.extend(range(position, match.start()))
+            position = match.end()
+        kept.extend(range(position, len(plain)))
+        if compact is not None and len(kept) == len(compact):
+            return kept  # no run was collapsed
+        # Collapse runs exactly as _REPEAT.sub does: a run of three or more
+        # keeps its first character.
+        chars = [plain[i] for i in kept]
         offsets: list[int] = []
-        for i, char in enumerate(chars):
-            if i >= 2 and char not in fold.NUMERAL_CHARS and chars[i - 1] == char and chars[i - 2] == char:
-                continue
-            offsets.append(kept[i])
+        i = 0
+        while i < len(kept):
+            run = i + 1
+            while run < len(kept) and chars[run] == chars[i]:
+                run += 1
+            if run - i >= 3 and chars[i] not in fold.NUMERAL_CHARS:
+                offsets.append(kept[i])
+            else:
+                offsets.extend(kept[i:run])
+            i = run
         return offsets
 
 
@@ -226,12 +272,12 @@ class NormalizedText:
         return self._normalizer.digits_of_compact(self.compact)
 
     @cached_property
-    def plain_to_original(self) -> list[int]:
-        return self._normalizer.plain_offsets(self.original)
+    def plain_to_original(self) -> Sequence[int]:
+        return self._normalizer.plain_offsets(self.original, self.plain)
 
     @cached_property
-    def compact_to_plain(self) -> list[int]:
-        return self._normalizer.compact_offsets(self.plain)
+    def compact_to_plain(self) -> Sequence[int]:
+        return self._normalizer.compact_offsets(self.plain, self.compact)
 
     def plain_span(self, stream: str, start: int, end: int) -> tuple[int, int]:
         """Map ``[start, end)`` of a named stream to ``plain`` indices."""
