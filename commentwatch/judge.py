@@ -143,7 +143,9 @@ class Judge:
         docs = loaded.nlp.pipe(make_docs(loaded.nlp, texts), batch_size=256)
         for (index, offset, _, _), doc in zip(jobs, docs):
             hits: list[Hit] = doc._.cw_hits or []
-            items = [h.evidence(severity_score(h.severity)) for h in hits]
+            # Cues count only through the rules they fire; the rule's
+            # evidence names them.
+            items = [h.evidence(severity_score(h.severity)) for h in hits if h.severity]
             items += doc._.cw_evidence or []
             for item in items:
                 if offset:

@@ -1,6 +1,6 @@
 """A linear classifier per harm category over embeddings plus n-grams.
 
-Character 1–3-grams and word 1–2-grams of the pipeline's jieba tokens
+Character 1–2-grams and word 1–2-grams of the pipeline's jieba tokens
 (hashed, TF-IDF weighted) catch the wording of abuse; the sentence embedding
 carries meaning across paraphrases. One logistic-regression head per
 category reads all three, with naive-Bayes log-count ratios scaling the
@@ -25,12 +25,12 @@ from scipy import sparse
 from commentwatch.config import DEFAULT_DATA_DIR
 
 DEFAULT_CLASSIFIER_DIR = DEFAULT_DATA_DIR / "models" / "classifier"
-FORMAT = "commentwatch-classifier/2"
+FORMAT = "commentwatch-classifier/3"
 #: Hashed n-gram space per block (characters, words): big enough that
 #: collisions cost little, small enough to ship.
 BLOCK_FEATURES = 2**18
 HASH_FEATURES = 2 * BLOCK_FEATURES
-NGRAMS = (1, 3)
+NGRAMS = (1, 2)
 
 
 class ClassifierError(RuntimeError):
@@ -147,10 +147,22 @@ class Classifier:
         return cls(categories, weights, bias, idf, float(meta["embedding_scale"]), meta["model_fingerprint"], info)
 
 
+@dataclass(frozen=True)
+class HeadSpec:
+    """How one head is trained: on which rows, how regularised, how positives weigh."""
+
+    labels: np.ndarray
+    #: Boolean mask of the rows this head learns from (None: all rows).
+    rows: np.ndarray | None = None
+    C: float = 10.0
+    #: Weight of a positive example relative to a negative one.
+    positive_weight: float = 1.0
+
+
 def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarray,
-        labels: dict[str, np.ndarray], *, model_fingerprint: str, embedding_scale: float = 0.3,
-        C: float = 10.0, positive_weight: float | str = "balanced", info: dict | None = None) -> Classifier:
-    """Train one NB-LR head per category (``labels[c]`` is 0/1 per text)."""
+        heads: dict[str, HeadSpec], *, model_fingerprint: str, embedding_scale: float = 0.3,
+        info: dict | None = None) -> Classifier:
+    """Train one NB-LR head per category on its own rows of a shared feature matrix."""
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
@@ -159,19 +171,21 @@ def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarr
         TfidfTransformer(sublinear_tf=True).fit(chars.transform(texts)).idf_,
         TfidfTransformer(sublinear_tf=True).fit(words.transform(tokens)).idf_,
     ]).astype(np.float32)
-    categories = tuple(labels)
+    categories = tuple(heads)
     dim = vectors.shape[1]
     draft = Classifier(categories, np.zeros((len(categories), HASH_FEATURES + dim), np.float32),
                        np.zeros(len(categories), np.float32), idf, embedding_scale, model_fingerprint)
     ngrams = draft.text_features(texts, tokens)
     dense = sparse.csr_matrix(vectors * embedding_scale)
     weights, bias = [], []
-    for category in categories:
-        y = np.asarray(labels[category])
-        ratio = _nb_ratio(ngrams, y)
-        X = sparse.hstack([ngrams @ sparse.diags(ratio), dense]).tocsr()
-        weight = positive_weight if positive_weight == "balanced" else {0: 1.0, 1: float(positive_weight)}
-        head = LogisticRegression(C=C, max_iter=3000, class_weight=weight if y.mean() < 0.2 else None)
+    for category, spec in heads.items():
+        rows = np.ones(len(texts), bool) if spec.rows is None else np.asarray(spec.rows, bool)
+        y = np.asarray(spec.labels)[rows]
+        if y.min() == y.max():
+            raise ValueError(f"head {category!r}: needs both positive and negative examples")
+        ratio = _nb_ratio(ngrams[rows], y)
+        X = sparse.hstack([ngrams[rows] @ sparse.diags(ratio), dense[rows]]).tocsr()
+        head = LogisticRegression(C=spec.C, max_iter=3000, class_weight={0: 1.0, 1: spec.positive_weight})
         head.fit(X, y)
         coef = head.coef_[0].astype(np.float32)
         coef[:HASH_FEATURES] *= ratio

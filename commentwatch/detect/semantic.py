@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
@@ -30,7 +31,7 @@ FACTORY = "commentwatch_semantic"
 #: Where ``doc.user_data`` keeps the pipeline's NormalizedText (set by make_docs).
 TEXT_KEY = "cw_text"
 #: Used when neither the config nor the classifier's training sets thresholds.
-FALLBACK_EXEMPLAR_MIN = 0.8
+FALLBACK_EXEMPLAR_MIN = 0.9
 FALLBACK_CLASSIFIER_MIN = 0.5
 
 
@@ -62,7 +63,6 @@ class SemanticComponent:
         self.classifier = (Classifier.load(classifier_dir, model_fingerprint=self.embedder.fingerprint)
                            if classifier_dir is not None else None)
         tuned = self.classifier.info.get("thresholds", {}) if self.classifier else {}
-        self.exemplar_min = exemplar_min if exemplar_min >= 0 else tuned.get("exemplar_min", FALLBACK_EXEMPLAR_MIN)
         categories = self.classifier.categories if self.classifier else ()
         tuned_min = tuned.get("classifier_min", {})
         #: Per head: a probability below this is not evidence.
@@ -75,15 +75,22 @@ class SemanticComponent:
             cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
         )
 
+        tuned_exemplar = tuned.get("exemplar_min", {})
+        #: Per exemplar category: a similarity below this is not evidence.
+        self.exemplar_min = np.array([
+            exemplar_min if exemplar_min >= 0 else float(tuned_exemplar.get(c, FALLBACK_EXEMPLAR_MIN))
+            for c in self.exemplars.category_names
+        ], dtype=np.float32)
+
     # -- vectors -----------------------------------------------------------------
     def encode_texts(self, texts: list[str]) -> np.ndarray:
         """Embed free text exactly as a comment would be: same tokenizer, same path."""
         return self.encode_docs([self._make_doc(t) for t in texts])
 
-    def encode_docs(self, docs: list[Doc]) -> np.ndarray:
+    def encode_docs(self, docs: list[Doc], tokens: list[list[str]] | None = None) -> np.ndarray:
         if isinstance(self.embedder, StaticEmbedder):
-            return self.embedder.encode_tokens([[t.text for t in doc] for doc in docs])
-        return self.embedder.encode([doc.text for doc in docs])
+            return self.embedder.encode_tokens(tokens if tokens is not None else token_texts(docs))
+        return self.embedder.encode([doc_text(doc) for doc in docs])
 
     # -- spaCy protocol -----------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
@@ -98,7 +105,8 @@ class SemanticComponent:
     def _score(self, docs: list[Doc]) -> None:
         if not docs:
             return
-        vectors = self.encode_docs(docs)
+        tokens = token_texts(docs)
+        vectors = self.encode_docs(docs, tokens)
         new: list[list[Evidence]] = [[] for _ in docs]
         if len(self.exemplars):
             best, which = self.exemplars.best_per_category(vectors)
@@ -109,8 +117,7 @@ class SemanticComponent:
                 new[row].append(_evidence(docs[row], "exemplar", category, phrase, similarity,
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
-            probabilities = self.classifier.probabilities(
-                [doc.text for doc in docs], [[t.text for t in doc] for doc in docs], vectors)
+            probabilities = self.classifier.probabilities([doc_text(doc) for doc in docs], tokens, vectors)
             for row, column in zip(*np.nonzero(probabilities >= self.classifier_min)):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]
@@ -122,6 +129,17 @@ class SemanticComponent:
             doc._.cw_evidence.extend(items)
             for item in items:
                 doc.cats[item.category] = max(doc.cats.get(item.category, 0.0), item.score)
+
+
+def doc_text(doc: Doc) -> str:
+    """The text the Doc was made from; ``doc.text`` would rebuild it token by token."""
+    text = doc.user_data.get(TEXT_KEY)
+    return text.plain if text is not None else doc.text
+
+
+def token_texts(docs: list[Doc]) -> list[list[str]]:
+    """Each Doc's token strings, read from the token array (no Token objects)."""
+    return [[doc.vocab.strings[orth] for orth in doc.to_array(ORTH).tolist()] for doc in docs]
 
 
 def _evidence(doc: Doc, source: str, category: str, term: str, score: float, detail: str) -> Evidence:

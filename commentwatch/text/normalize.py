@@ -43,7 +43,7 @@ _ANY_REPEAT = re.compile(r"(.)\1\1", re.DOTALL)
 NOISE = "-"
 
 
-class _CharTable(dict):
+class CharTable(dict):
     """codepoint → replacement, computed the first time a character is seen.
 
     ``str.translate`` consults ``__missing__``, so only characters that occur
@@ -98,12 +98,12 @@ class Normalizer:
         self._substitutions = {
             self._fold_key(k): v for k, v in (substitutions or {}).items() if len(k) == 1
         }
-        self._plain_table = _CharTable(self._fold_plain)
+        self._plain_table = CharTable(self._fold_plain)
         self._separators = re.compile(fold.separator_class() + "+")
         self._resizing = re.compile(self._resizing_class())
         self._syllable_codes = _SyllableCodes()
-        self._pinyin_table = _CharTable(lambda c: self._syllable_codes[syllable(c)] if _is_han(c) else c)
-        self._digit_table = _CharTable(fold.to_ascii_digit)
+        self._pinyin_table = CharTable(lambda c: self._syllable_codes[syllable(c)] if _is_han(c) else c)
+        self._digit_table = CharTable(fold.to_ascii_digit)
 
     @staticmethod
     def _fold_key(char: str) -> str:
