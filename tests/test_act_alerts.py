@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email
+import email.header
 import shutil
 
 import aiohttp
@@ -206,3 +207,36 @@ async def test_digest_counts_the_last_day(tmp_path, receiver):
     (payload,) = receiver.received
     assert "comments seen: 1" in payload["markdown"]["content"]
     assert "grooming 1" in payload["markdown"]["content"]
+
+
+async def test_sinks_built_from_config_reach_webhook_and_smtp(tmp_path, receiver, monkeypatch):
+    from commentwatch.config import load_config
+    from commentwatch.daemon.run import build_sinks
+    from commentwatch.daemon.secrets import read_secrets
+
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    config_path = tmp_path / "c.toml"
+    config_path.write_text(
+        '[service]\ntoken_env = "CW_T"\n'
+        '[[alerts.webhooks]]\nname = "slack-mods"\nformat = "slack"\nurl_env = "CW_SLACK"\n'
+        f'[[alerts.email]]\nhost = "127.0.0.1"\nport = {controller.port}\nsender = "cw@example.org"\n'
+        'to = ["mods@example.org"]\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("CW_T", "t")
+    monkeypatch.setenv("CW_SLACK", receiver.url)
+    config = load_config(config_path)
+    try:
+        async with aiohttp.ClientSession() as session:
+            sinks = build_sinks(config, read_secrets(config), session)
+            assert [s.name for s in sinks] == ["slack-mods", "email-0"]
+            alerter = Alerter(sinks=sinks, gate=SqliteAlertGate(Record(tmp_path / "r.db")),
+                              record=Record(tmp_path / "r.db"), window_s=60)
+            assert await alerter.alert(*flagged(1)) == "sent"
+    finally:
+        controller.stop()
+    assert "小妹妹多大了" in receiver.received[0]["text"]
+    subject = str(email.header.make_header(email.header.decode_header(inbox.messages[0]["Subject"])))
+    assert subject == "[commentwatch] alert: grooming on “六一儿童节表演”"

@@ -156,3 +156,19 @@ def _xml_config(db, url):
 
     config = daemon_config(db, url)
     return dataclasses.replace(config, service=dataclasses.replace(config.service, danmaku_format="xml"))
+
+
+async def test_a_hide_the_service_refuses_is_recorded_and_alerted(tmp_path, service, worker):
+    db = tmp_path / "r.db"
+    await service.admin_post("/admin/faults", {"mode": "error", "status": 404, "path": "/hide"})
+    await worker(daemon_config(db, service.url))
+    bad = await post(service, OFFENDING)
+    key = f"comment:{bad['id']}"
+    await eventually(lambda: query(db, "select 1 from actions where key = ? and state = 'failed'", (key,)),
+                     what="the refused hide recorded")
+    ((status, detail),) = query(db, "select status, detail from actions where key = ?", (key,))
+    assert status == 404 and bad["id"] in detail
+    await eventually(lambda: query(db, "select title from alerts where key = ?", (key,)), what="an alert")
+    ((title,),) = query(db, "select title from alerts where key = ?", (key,))
+    assert title.startswith("hide refused by the service")
+    assert (await item(service, "comment", bad["id"]))["hidden"] is False

@@ -31,7 +31,8 @@ async def test_by_default_only_videos_featuring_children_are_watched(tmp_path, s
     await service.admin_post("/admin/videos", {"id": "adult1", "title": "股市复盘", "tags": ["财经"],
                                                "description": "", "featuring_minors": False})
     # The platform does not say; the title's words do (lexicons/minor_video.txt).
-    await service.admin_post("/admin/videos", {"id": "guess1", "title": "小学生舞蹈比赛 一年级", "tags": ["儿童"],
+    await service.admin_post("/admin/videos", {"id": "guess1", "title": "小学生舞蹈比赛 一年级",
+                                               "tags": ["儿童"],
                                                "description": "幼儿园 小朋友", "featuring_minors": None})
     db = tmp_path / "r.db"
     await worker(daemon_config(db, service.url, watch="minors"))

@@ -28,7 +28,8 @@ def describe_evidence(verdict: Verdict) -> list[str]:
     for e in verdict.evidence:
         how = f" via {e.evasion}" if e.evasion else ""
         detail = f" — {e.detail}" if e.detail else ""
-        lines.append(f"{e.category}: “{e.term}” [{e.start}:{e.end}] ({e.source}{how}, severity {e.severity}){detail}")
+        where = f"[{e.start}:{e.end}]"
+        lines.append(f"{e.category}: “{e.term}” {where} ({e.source}{how}, severity {e.severity}){detail}")
     return lines
 
 

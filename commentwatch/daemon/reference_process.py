@@ -36,9 +36,10 @@ class ReferenceProcess:
         # Its log goes to a file (a pipe nobody reads would fill and block it);
         # when it fails to start, the tail of that file says why.
         self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()  # noqa: SIM115
+        # "--token=…" in one word: a random token may begin with "-".
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "commentwatch.reference", "--host", self.host, "--port", "0",
-            "--token", self.token, "--seed", str(self.seed), "--rate", str(self.rate), *self.extra_args,
+            f"--token={self.token}", "--seed", str(self.seed), "--rate", str(self.rate), *self.extra_args,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
         )

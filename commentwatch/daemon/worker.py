@@ -82,19 +82,20 @@ class Worker:
         w = self.config.worker
         scheduler = AsyncIOScheduler(timezone="UTC")
         now = _now_dt()
-        scheduler.add_job(self._tracked(self.discover), "interval", seconds=w.discover_interval_s, id="discover",
-                          next_run_time=now, max_instances=1, coalesce=True)
-        scheduler.add_job(self._tracked(self.retry_pending), "interval", seconds=RETRY_INTERVAL_S, id="retry_pending",
-                          next_run_time=now, max_instances=1, coalesce=True)
-        scheduler.add_job(self._tracked(self.reload_lexicon), "interval", seconds=w.lexicon_reload_interval_s,
-                          id="lexicon_reload", max_instances=1, coalesce=True)
-        scheduler.add_job(self._tracked(self.alerter.flush_summaries), "interval", seconds=self.config.alerts.summary_interval_s,
-                          id="alert_summaries", max_instances=1, coalesce=True)
+        once = {"max_instances": 1, "coalesce": True}
+        every = {
+            "discover": (self.discover, w.discover_interval_s, now),
+            "retry_pending": (self.retry_pending, RETRY_INTERVAL_S, now),
+            "lexicon_reload": (self.reload_lexicon, w.lexicon_reload_interval_s, None),
+            "alert_summaries": (self.alerter.flush_summaries, self.config.alerts.summary_interval_s, None),
+            "prune": (self.prune, self.config.record.prune_interval_s, now),
+        }
+        for job_id, (job, seconds, first) in every.items():
+            extra = {"next_run_time": first} if first is not None else {}
+            scheduler.add_job(self._tracked(job), "interval", seconds=seconds, id=job_id, **once, **extra)
         hour, minute = (int(x) for x in w.digest_at.split(":"))
-        scheduler.add_job(self._tracked(self.digest), CronTrigger(hour=hour, minute=minute, timezone="UTC"), id="digest",
-                          max_instances=1, coalesce=True, misfire_grace_time=3600)
-        scheduler.add_job(self._tracked(self.prune), "interval", seconds=self.config.record.prune_interval_s, id="prune",
-                          next_run_time=now, max_instances=1, coalesce=True)
+        scheduler.add_job(self._tracked(self.digest), CronTrigger(hour=hour, minute=minute, timezone="UTC"),
+                          id="digest", misfire_grace_time=3600, **once)
         scheduler.start()
         self.scheduler = scheduler
         return scheduler
@@ -144,7 +145,8 @@ class Worker:
                     and job.trigger.interval.total_seconds() == seconds:
                 continue
             # A few instances may overlap; the extra ones return at once (see poll).
-            self.scheduler.add_job(self._tracked(self.poll), "interval", seconds=seconds, args=[video.id, kind], id=job_id,
+            self.scheduler.add_job(self._tracked(self.poll), "interval", seconds=seconds, args=[video.id, kind],
+                                   id=job_id,
                                    replace_existing=True, next_run_time=_now_dt(), max_instances=3,
                                    coalesce=True, misfire_grace_time=max(1, int(seconds * 4)))
 
@@ -267,6 +269,8 @@ class Worker:
             log.info("HIDE %s %s on %s by %s [%s]: %s\n    %s", outcome, intent["key"], comment.video.id,
                      comment.author_id or "?", ", ".join(verdict.categories), _short(comment.text),
                      "\n    ".join(describe_evidence(verdict)) or "(no evidence)")
+            if outcome == "failed":  # the service refused for good: a human must look
+                to_alert.append((comment, verdict, "hide refused by the service"))
         for comment, verdict, why in to_alert:
             outcome = await self.alerter.alert(comment, verdict, why=why)
             self.metrics.alerts.labels(outcome=outcome).inc()

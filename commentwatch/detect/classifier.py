@@ -15,6 +15,7 @@ was trained with, because its weights mean nothing in another vector space.
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from scipy import sparse
 from commentwatch.config import DEFAULT_DATA_DIR
 
 DEFAULT_CLASSIFIER_DIR = DEFAULT_DATA_DIR / "models" / "classifier"
-FORMAT = "commentwatch-classifier/3"
+FORMAT = "commentwatch-classifier/4"
 #: Hashed n-gram space per block (characters, words): big enough that
 #: collisions cost little, small enough to ship.
 BLOCK_FEATURES = 2**18
@@ -37,19 +38,66 @@ class ClassifierError(RuntimeError):
     """The classifier artefact is missing, broken, or was trained for another model."""
 
 
-def hashing_vectorizers():
-    from sklearn.feature_extraction.text import HashingVectorizer
+class NgramHasher:
+    """Hashed counts of character and word 1–2-grams, computed a batch at a time.
 
-    chars = HashingVectorizer(analyzer="char", ngram_range=NGRAMS, n_features=BLOCK_FEATURES,
-                              alternate_sign=False, norm=None, lowercase=False)
-    words = HashingVectorizer(analyzer=word_grams, n_features=BLOCK_FEATURES, alternate_sign=False, norm=None)
-    return chars, words
+    A fixed integer hash (the splitmix64 finaliser) over code points and over
+    CRC-32s of words, so buckets are the same in every process and the work
+    is a few numpy operations per batch rather than Python per n-gram.
+    """
+
+    #: Bound on the word → code cache so hostile input cannot grow it forever.
+    CACHE_LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self._word_codes: dict[str, int] = {}
+
+    def chars(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+        codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return _gram_counts(codes, lengths)
+
+    def words(self, token_lists: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        cache = self._word_codes
+        flat: list[int] = []
+        lengths = np.zeros(len(token_lists), dtype=np.int64)
+        for row, tokens in enumerate(token_lists):
+            start = len(flat)
+            for token in tokens:
+                code = cache.get(token)
+                if code is None:
+                    code = zlib.crc32(token.encode("utf-8", "surrogatepass")) if token.strip() else -1
+                    if len(cache) >= self.CACHE_LIMIT:
+                        cache.clear()
+                    cache[token] = code
+                if code >= 0:
+                    flat.append(code)
+            lengths[row] = len(flat) - start
+        return _gram_counts(np.asarray(flat, dtype=np.uint32), lengths)
 
 
-def word_grams(tokens: Sequence[str]) -> list[str]:
-    """Word unigrams and bigrams of an already segmented text."""
-    words = [t for t in tokens if t.strip()]
-    return words + [f"{a} {b}" for a, b in zip(words, words[1:])]
+def _mix(x: np.ndarray) -> np.ndarray:
+    x = x.astype(np.uint64)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def _gram_counts(codes: np.ndarray, lengths: np.ndarray) -> sparse.csr_matrix:
+    """Counts of each code and each adjacent pair of codes within a row, hashed into buckets."""
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    codes = codes.astype(np.uint64)
+    inside = rows[1:] == rows[:-1]
+    pairs = codes[:-1][inside] * np.uint64(0x100000001B3) + codes[1:][inside] + np.uint64(0x9E3779B97F4A7C15)
+    columns = np.concatenate([_mix(codes), _mix(pairs)]) % np.uint64(BLOCK_FEATURES)
+    row_ids = np.concatenate([rows, rows[:-1][inside]])
+    counts = sparse.csr_matrix((np.ones(len(columns), np.float32), (row_ids, columns.astype(np.int64))),
+                               shape=(len(lengths), BLOCK_FEATURES))
+    counts.sum_duplicates()
+    return counts
 
 
 def _tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
@@ -77,17 +125,16 @@ class Classifier:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._vectorizers = hashing_vectorizers()
+        self._hasher = NgramHasher()
         self.idf = np.asarray(self.idf, dtype=np.float32)
         self._text_weights = np.ascontiguousarray(self.weights[:, :HASH_FEATURES].T, dtype=np.float32)
         self._vector_weights = np.ascontiguousarray(self.weights[:, HASH_FEATURES:].T, dtype=np.float32)
 
     def text_features(self, texts: Sequence[str], tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         """Character and word n-gram blocks side by side, each unit length."""
-        chars, words = self._vectorizers
         return sparse.hstack([
-            _tfidf_rows(chars.transform(texts), self.idf[:BLOCK_FEATURES]),
-            _tfidf_rows(words.transform(tokens), self.idf[BLOCK_FEATURES:]),
+            _tfidf_rows(self._hasher.chars(texts), self.idf[:BLOCK_FEATURES]),
+            _tfidf_rows(self._hasher.words(tokens), self.idf[BLOCK_FEATURES:]),
         ]).tocsr()
 
     def probabilities(self, texts: Sequence[str], tokens: Sequence[Sequence[str]],
@@ -166,10 +213,10 @@ def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarr
     from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
 
-    chars, words = hashing_vectorizers()
+    hasher = NgramHasher()
     idf = np.concatenate([
-        TfidfTransformer(sublinear_tf=True).fit(chars.transform(texts)).idf_,
-        TfidfTransformer(sublinear_tf=True).fit(words.transform(tokens)).idf_,
+        TfidfTransformer(sublinear_tf=True).fit(hasher.chars(texts)).idf_,
+        TfidfTransformer(sublinear_tf=True).fit(hasher.words(tokens)).idf_,
     ]).astype(np.float32)
     categories = tuple(heads)
     dim = vectors.shape[1]

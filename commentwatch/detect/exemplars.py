@@ -70,11 +70,15 @@ class ExemplarIndex:
     """All exemplars as one unit-vector matrix, searched by matrix product."""
 
     def __init__(self, categories: Sequence[str], phrases: Sequence[str], vectors: np.ndarray) -> None:
-        self.categories = tuple(categories)
-        self.phrases = tuple(phrases)
-        self.vectors = np.asarray(vectors, dtype=np.float32)
+        # Grouped by category so each category is one contiguous block of columns.
+        order = sorted(range(len(phrases)), key=lambda i: categories[i])
+        self.categories = tuple(categories[i] for i in order)
+        self.phrases = tuple(phrases[i] for i in order)
+        self.vectors = np.ascontiguousarray(np.asarray(vectors, dtype=np.float32)[order]) if order else \
+            np.zeros((0, 1), np.float32)
         self.category_names = tuple(sorted(set(self.categories)))
-        self._category_ids = np.array([self.category_names.index(c) for c in self.categories], dtype=np.int64)
+        self._blocks = [(self.categories.index(c), len(self.categories) - self.categories[::-1].index(c))
+                        for c in self.category_names]
 
     def __len__(self) -> int:
         return len(self.phrases)
@@ -116,13 +120,11 @@ class ExemplarIndex:
     def best_per_category(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, categories) highest similarity and the index of that exemplar."""
         similarity = vectors @ self.vectors.T
-        n = len(self.category_names)
-        best = np.full((len(vectors), n), -1.0, dtype=np.float32)
-        which = np.zeros((len(vectors), n), dtype=np.int64)
-        for c in range(n):
-            columns = np.flatnonzero(self._category_ids == c)
-            block = similarity[:, columns]
-            arg = block.argmax(axis=1)
-            best[:, c] = block[np.arange(len(vectors)), arg]
-            which[:, c] = columns[arg]
+        rows = np.arange(len(vectors))
+        best = np.empty((len(vectors), len(self._blocks)), dtype=np.float32)
+        which = np.empty((len(vectors), len(self._blocks)), dtype=np.int64)
+        for c, (start, end) in enumerate(self._blocks):
+            arg = similarity[:, start:end].argmax(axis=1) + start
+            best[:, c] = similarity[rows, arg]
+            which[:, c] = arg
         return best, which

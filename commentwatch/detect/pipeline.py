@@ -123,13 +123,16 @@ class RulesComponent:
     def __init__(self, nlp: Language) -> None:
         self.vocab = nlp.vocab
         self.rules: dict[str, Rule] = {}
-        self.matcher = Matcher(nlp.vocab)
+        self.matchers: dict[str, Matcher] = {}
 
     def use(self, rules: Iterable[Rule]) -> None:
+        """One Matcher per rule: a comment only pays for the rules its cues satisfy."""
         self.rules = {rule.name: rule for rule in rules}
-        self.matcher = Matcher(self.vocab)
+        self.matchers = {}
         for rule in self.rules.values():
-            self.matcher.add(rule.name, rule_patterns(rule))
+            matcher = Matcher(self.vocab)
+            matcher.add(rule.name, rule_patterns(rule))
+            self.matchers[rule.name] = matcher
 
     def __call__(self, doc: Doc) -> Doc:
         hits: list[Hit] = doc._.cw_hits or []
@@ -145,10 +148,7 @@ class RulesComponent:
         }
         # The Matcher finds the tightest token span for each satisfied rule.
         fired: dict[str, tuple[int, int]] = {}
-        for match_id, start, end in self._matches(doc):
-            name = doc.vocab.strings[match_id]
-            if name not in satisfied:
-                continue
+        for name, start, end in self._matches(doc, satisfied):
             span = doc[start:end]
             if name not in fired or span.end_char - span.start_char < fired[name][1] - fired[name][0]:
                 fired[name] = (span.start_char, span.end_char)
@@ -183,11 +183,19 @@ class RulesComponent:
         doc._.cw_hits = hits + new_hits
         return doc
 
-    def _matches(self, doc: Doc) -> Iterator[tuple[int, int, int]]:
+    def _matches(self, doc: Doc, names: set[str]) -> Iterator[tuple[str, int, int]]:
+        """(rule name, start token, end token) of each match of the named rules."""
+        tagged = [token.i for token in doc if token._.cw_tags]
+        if not tagged or not names:
+            return
+        # Only the stretch between the first and last cue can match.
+        first, last = tagged[0], tagged[-1] + 1
         step = RULE_SLICE_TOKENS // 2
-        for offset in range(0, max(len(doc) - step, 1), step):
-            for match_id, start, end in self.matcher(doc[offset : offset + RULE_SLICE_TOKENS]):
-                yield match_id, offset + start, offset + end
+        for offset in range(first, max(last - step, first + 1), step):
+            piece = doc[offset : min(offset + RULE_SLICE_TOKENS, last)]
+            for name in names:
+                for _, start, end in self.matchers[name](piece):
+                    yield name, offset + start, offset + end
 
 
 @Language.factory("commentwatch_lexicon")

@@ -43,7 +43,14 @@ def component_config(config, lexicon=None) -> dict:
         "device": detect.device,
         "classifier": detect.classifier,
         "exemplar_dir": str(Path(detect.lexicon_dir) / "exemplars"),
+        "score_cap": semantic_score_cap(config.policy),
     }
+
+
+def semantic_score_cap(policy) -> float:
+    """Just under the lowest hide threshold: a semantic signal alone asks a
+    moderator (alert); it hides only together with another signal."""
+    return round(min(policy.hide, policy.minors_hide) - 0.01, 4)
 
 
 def resolve_classifier_dir(name: str) -> Path | None:
@@ -54,10 +61,11 @@ def resolve_classifier_dir(name: str) -> Path | None:
 
 class SemanticComponent:
     def __init__(self, nlp: Language, *, model: str, device: str, classifier: str, exemplar_dir: str,
-                 cache_dir: str, exemplar_min: float, classifier_min: float) -> None:
+                 cache_dir: str, exemplar_min: float, classifier_min: float, score_cap: float = 1.0) -> None:
         if not Doc.has_extension("cw_evidence"):
             Doc.set_extension("cw_evidence", default=None)
         self.embedder = load_embedder(model, device)
+        self.score_cap = score_cap
         self._make_doc = nlp.make_doc
         classifier_dir = resolve_classifier_dir(classifier)
         self.classifier = (Classifier.load(classifier_dir, model_fingerprint=self.embedder.fingerprint)
@@ -114,14 +122,14 @@ class SemanticComponent:
                 similarity = float(best[row, column])
                 phrase = self.exemplars.phrases[which[row, column]]
                 category = self.exemplars.category_names[column]
-                new[row].append(_evidence(docs[row], "exemplar", category, phrase, similarity,
+                new[row].append(_evidence(docs[row], "exemplar", category, phrase, min(similarity, self.score_cap),
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
             probabilities = self.classifier.probabilities([doc_text(doc) for doc in docs], tokens, vectors)
             for row, column in zip(*np.nonzero(probabilities >= self.classifier_min)):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]
-                new[row].append(_evidence(docs[row], "classifier", category, "classifier", p,
+                new[row].append(_evidence(docs[row], "classifier", category, "classifier", min(p, self.score_cap),
                                           f"classifier: {category} {p:.2f}"))
         for doc, items in zip(docs, new):
             if doc._.cw_evidence is None:
@@ -152,10 +160,11 @@ def _evidence(doc: Doc, source: str, category: str, term: str, score: float, det
 @Language.factory(
     FACTORY,
     default_config={"model": "default", "device": "auto", "classifier": "default", "exemplar_dir": "",
-                    "cache_dir": "", "exemplar_min": -1.0, "classifier_min": -1.0},
+                    "cache_dir": "", "exemplar_min": -1.0, "classifier_min": -1.0, "score_cap": 1.0},
 )
 def make_semantic_component(nlp: Language, name: str, model: str, device: str, classifier: str,
                             exemplar_dir: str, cache_dir: str, exemplar_min: float,
-                            classifier_min: float) -> SemanticComponent:
+                            classifier_min: float, score_cap: float) -> SemanticComponent:
     return SemanticComponent(nlp, model=model, device=device, classifier=classifier, exemplar_dir=exemplar_dir,
-                             cache_dir=cache_dir, exemplar_min=exemplar_min, classifier_min=classifier_min)
+                             cache_dir=cache_dir, exemplar_min=exemplar_min, classifier_min=classifier_min,
+                             score_cap=score_cap)

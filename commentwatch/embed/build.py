@@ -8,6 +8,7 @@ committed model can be checked by rebuilding it. Teacher vectors are cached
 from __future__ import annotations
 
 import datetime
+import hashlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from commentwatch.embed.distill import TEACHER, DistillSettings, TeacherCache, distil_rows, save_model
-from commentwatch.embed.vocabulary import build_vocabulary
+from commentwatch.embed.vocabulary import build_vocabulary, lexicon_terms
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ def build(out_dir: Path, *, lexicon_dir: Path, corpus: Sequence[str], corpus_nam
         "dimensions": dimensions,
         "corpus": corpus_name,
         "dictionary_words": dictionary_words,
+        # The vocabulary depends on the lexicons; this says which terms it saw.
+        "lexicon_terms_hash": hashlib.blake2b("\n".join(lexicon_terms(lexicon_dir)).encode(),
+                                              digest_size=8).hexdigest(),
     }
     fingerprint = save_model(out_dir, vocabulary.words, rows, "", info)
 
@@ -122,7 +126,9 @@ def model_card(info: dict) -> str:
         "  smooth inverse frequency `a / (a + p(word))` with a = 1e-4 (p from jieba's counts), stored float16.",
         "- Tokenizer: WordPiece over whole words without a continuation prefix: space-separated jieba",
         "  tokens map to their rows, unsegmented text falls back to longest-match; `[UNK]` is a zero row.",
-        f"- Built {info['built']}; weights fingerprint `{info['fingerprint']}`; size {info['size_bytes'] / 1e6:.1f} MB.",
+        f"- Built {info['built']}; weights fingerprint `{info['fingerprint']}`; size {info['size_bytes'] / 1e6:.1f} MB;",
+        f"  lexicon terms hash `{info['lexicon_terms_hash']}` (the same lexicons, corpus and packages rebuild",
+        "  the same weights; a lexicon edit changes the vocabulary, and a rebuilt model needs `commentwatch train`).",
         "- Rebuild: `commentwatch model build` (about a minute on one core; teacher vectors are cached).",
         "",
         "## Evaluation",

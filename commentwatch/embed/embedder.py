@@ -131,24 +131,26 @@ class StaticEmbedder:
         return ids
 
     def encode_tokens(self, token_lists: Sequence[Sequence[str]]) -> np.ndarray:
-        """Vectors for texts already split into tokens (e.g. a spaCy Doc's)."""
-        rows: list[int] = []
-        cols: list[int] = []
-        data: list[float] = []
+        """Vectors for texts already split into tokens (e.g. a spaCy Doc's).
+
+        The mean of each text's rows, as ``EmbeddingBag(mode="mean")`` computes it.
+        """
+        cache, lookup = self._cache, self.token_ids
+        flat: list[int] = []
+        lengths = np.zeros(len(token_lists), dtype=np.int64)
         for row, tokens in enumerate(token_lists):
-            ids: list[int] = []
+            start = len(flat)
             for token in tokens:
-                ids.extend(self.token_ids(token))
-            if ids:
-                weight = 1.0 / len(ids)
-                rows.extend([row] * len(ids))
-                cols.extend(ids)
-                data.extend([weight] * len(ids))
-        counts = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), (rows, cols)),
-            shape=(len(token_lists), self.matrix.shape[0]),
-        )
-        return _normalise(np.asarray(counts @ self.matrix, dtype=np.float32))
+                ids = cache.get(token)
+                flat.extend(ids if ids is not None else lookup(token))
+            lengths[row] = len(flat) - start
+        # A sparse averaging matrix times the embedding matrix: scipy adds rows
+        # in place, without gathering them into a temporary first.
+        indptr = np.concatenate([[0], np.cumsum(lengths)])
+        weights = np.repeat((1.0 / np.maximum(lengths, 1)).astype(np.float32), lengths)
+        averaging = sparse.csr_matrix((weights, np.asarray(flat, dtype=np.int64), indptr),
+                                      shape=(len(token_lists), self.matrix.shape[0]))
+        return _normalise(np.asarray(averaging @ self.matrix, dtype=np.float32))
 
     def tokenize(self, text: str) -> list[str]:
         """jieba words, for callers without a pipeline; the pipeline passes its own tokens."""

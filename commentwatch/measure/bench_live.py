@@ -40,7 +40,8 @@ def add_live_parser(bench_subparsers: argparse._SubParsersAction) -> argparse.Ar
     live.add_argument("--videos", type=int, default=12, help="videos in the service's catalogue (default 12)")
     live.add_argument("--offending-share", type=float, default=0.05, help="share of offending items (default 0.05)")
     live.add_argument("--seed", type=int, default=0, help="traffic seed (default 0)")
-    live.add_argument("--poll-interval", type=float, default=0.2, help="seconds between polls of a stream (default 0.2)")
+    live.add_argument("--poll-interval", type=float, default=0.2,
+                      help="seconds between polls of a stream (default 0.2)")
     live.add_argument("--page-size", type=int, default=500, help="items asked for per poll (default 500)")
     live.add_argument("--concurrency", type=int, default=16, help="HTTP calls in flight (default 16)")
     live.add_argument("--config", type=Path, help="take detect and policy settings from this config")
