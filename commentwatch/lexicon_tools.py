@@ -63,7 +63,11 @@ def run_impact(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     config = replace(config, detect=replace(config.detect, semantic=not args.no_semantic and config.detect.semantic))
     paths = [Path(p) for p in args.files] or sorted((DEFAULT_DATA_DIR / "labelled").glob("*.jsonl"))
-    comments, labels = _load_comments(paths)
+    try:
+        comments, labels = _load_comments(paths)
+    except OSError as exc:
+        print(f"commentwatch lexicon impact: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
     try:
         before = Judge.from_config(config)
         after = Judge.from_config(replace(config, detect=replace(config.detect, lexicon_dir=Path(args.draft))))
@@ -74,7 +78,7 @@ def run_impact(args: argparse.Namespace) -> int:
     new = after.judge_many(comments)
     changed = 0
     better = worse = 0
-    for comment, a, b in zip(comments, old, new):
+    for comment, a, b in zip(comments, old, new, strict=True):
         if a.action == b.action:
             continue
         changed += 1

@@ -151,7 +151,7 @@ def highlight(text: str, evidence: Iterable[Evidence], *, colour: bool) -> str:
             marks[i] = True
     out, inside = [], False
     open_mark, close_mark = ("\033[7m", _RESET) if colour else ("【", "】")
-    for char, marked in zip(text, marks):
+    for char, marked in zip(text, marks, strict=True):
         if marked != inside:
             out.append(open_mark if marked else close_mark)
             inside = marked
@@ -206,12 +206,12 @@ def run_scan(args: argparse.Namespace) -> int:
         source = sys.stdin.buffer
     else:
         try:
-            source = open(args.file, "rb")
+            source = open(args.file, "rb")  # noqa: SIM115 (closed below, once the judge has loaded)
         except OSError as exc:
             print(f"commentwatch scan: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
             return 2
-    judge = judge_from_args(args)
     with source:
+        judge = judge_from_args(args)
         counts = scan_stream(judge, source, sys.stdout)
     if counts["errors"]:
         print(f"commentwatch scan: {counts['errors']} of {counts['lines']} lines had errors", file=sys.stderr)

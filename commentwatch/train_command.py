@@ -251,6 +251,7 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     exemplars = ExemplarIndex.load(lexicon_dir / "exemplars", model_fingerprint=embedder.fingerprint, cache_dir=None,
                                    encode=lambda texts: _embed(embedder, reader.docs(texts)))
     best, _ = exemplars.best_per_category(vectors)
+    readable = np.linalg.norm(vectors, axis=1) > 0  # as the component: no known word, no evidence
     policy = Policy(config.policy)
     cap = semantic_score_cap(config.policy)
 
@@ -258,11 +259,11 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
         flagged = []
         for i in range(len(comments)):
             items = list(lexicon_evidence[i]) if lexicon else []
-            for j, c in enumerate(classifier.categories):
+            for j, c in enumerate(classifier.categories if readable[i] else ()):
                 if probabilities[i, j] >= cmin[c]:
                     items.append(Evidence(c, "classifier", 0, 1, source="classifier",
                                           score=min(float(probabilities[i, j]), cap)))
-            for j, c in enumerate(exemplars.category_names):
+            for j, c in enumerate(exemplars.category_names if readable[i] else ()):
                 if best[i, j] >= emin[c]:
                     items.append(Evidence(c, "exemplar", 0, 1, source="exemplar",
                                           score=min(float(best[i, j]), cap)))

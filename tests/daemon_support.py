@@ -38,7 +38,7 @@ def redis_server(directory: Path):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("redis-server did not start")
+                    raise RuntimeError("redis-server did not start") from None
                 time.sleep(0.05)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
@@ -140,7 +140,7 @@ def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
 import pytest_asyncio  # noqa: E402
 
 from commentwatch.daemon.reference_process import ReferenceProcess  # noqa: E402
-from commentwatch.daemon.run import run_worker  # noqa: E402
+from commentwatch.daemon.run import run_worker, wait_until_ready  # noqa: E402
 
 CHILD_VIDEO = {"id": "kid1", "title": "小学生舞蹈比赛", "tags": ["舞蹈"], "description": "",
                "featuring_minors": True}
@@ -164,13 +164,13 @@ async def worker(monkeypatch, service):
         ready = asyncio.Event()
         task = asyncio.create_task(run_worker(config, stop=stop, on_ready=lambda _w: ready.set()))
         started.append((stop, task))
-        await asyncio.wait_for(ready.wait(), 60)
+        await wait_until_ready(ready, task, timeout=60)
         return task
 
     yield start
-    for stop, task in started:
+    for stop, _task in started:
         stop.set()
-    for stop, task in started:
+    for _stop, task in started:
         await asyncio.wait_for(task, 30)  # a clean stop, or the error that ended the worker
 
 
@@ -180,8 +180,6 @@ async def post(service, text: str, *, kind: str = "comments", author: str = "u1"
 
 async def item(service, kind: str, item_id: str) -> dict:
     return await service.admin_get(f"/admin/items/{kind}/{item_id}")
-
-
 
 
 async def hidden_item(service, kind, item_id):

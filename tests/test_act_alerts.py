@@ -232,8 +232,8 @@ async def test_sinks_built_from_config_reach_webhook_and_smtp(tmp_path, receiver
         async with aiohttp.ClientSession() as session:
             sinks = build_sinks(config, read_secrets(config), session)
             assert [s.name for s in sinks] == ["slack-mods", "email-0"]
-            alerter = Alerter(sinks=sinks, gate=SqliteAlertGate(Record(tmp_path / "r.db")),
-                              record=Record(tmp_path / "r.db"), window_s=60)
+            record = Record(tmp_path / "r.db")
+            alerter = Alerter(sinks=sinks, gate=SqliteAlertGate(record), record=record, window_s=60)
             assert await alerter.alert(*flagged(1)) == "sent"
     finally:
         controller.stop()

@@ -56,3 +56,8 @@ def test_cli_fails_fast_naming_the_key(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "config error: policy.hide: expected a number" in done.stderr
+
+
+def test_a_config_path_that_is_a_folder_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=f"{tmp_path}: cannot read the config file"):
+        load_config(tmp_path)

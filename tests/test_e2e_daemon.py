@@ -172,3 +172,21 @@ async def test_a_hide_the_service_refuses_is_recorded_and_alerted(tmp_path, serv
     ((title,),) = query(db, "select title from alerts where key = ?", (key,))
     assert title.startswith("hide refused by the service")
     assert (await item(service, "comment", bad["id"]))["hidden"] is False
+
+
+async def test_a_hide_refused_on_retry_is_alerted_too(tmp_path, service, worker):
+    db = tmp_path / "r.db"
+    # The service is down for the page's hide (three tries: max_retries=2), then refuses it for good.
+    await service.admin_post("/admin/faults", {"mode": "error", "status": 503, "path": "/hide", "count": 3})
+    await service.admin_post("/admin/faults", {"mode": "error", "status": 404, "path": "/hide"})
+    await worker(daemon_config(db, service.url))
+    bad = await post(service, OFFENDING)
+    key = f"comment:{bad['id']}"
+    await eventually(lambda: query(db, "select 1 from actions where key = ? and state = 'intent'", (key,)),
+                     what="the hide left as an intent")
+    await eventually(lambda: query(db, "select title from alerts where key = ?", (key,)), timeout=20,
+                     what="an alert once the retry is refused")
+    ((state, status),) = query(db, "select state, status from actions where key = ?", (key,))
+    assert (state, status) == ("failed", 404)
+    ((title,),) = query(db, "select title from alerts where key = ?", (key,))
+    assert title.startswith("hide refused by the service")

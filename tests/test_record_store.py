@@ -52,7 +52,7 @@ def test_a_record_from_a_newer_version_is_refused(tmp_path):
 def test_page_records_verdict_evidence_and_one_intent_per_hide(tmp_path):
     record = Record(tmp_path / "r.db")
     comments, verdicts = page(4)
-    hide_keys = [comment_key(c.kind, c.id) for c, v in zip(comments, verdicts) if v.action is Action.HIDE]
+    hide_keys = [comment_key(c.kind, c.id) for c, v in zip(comments, verdicts, strict=True) if v.action is Action.HIDE]
     intents = record.record_page(comments, verdicts, lexicon_version="L1", hide_keys=hide_keys)
     assert sorted(i["key"] for i in intents) == sorted(hide_keys) == ["comment:c0", "comment:c2"]
     row = record.db.execute("select evidence, lexicon_version from verdicts where key = 'comment:c0'").fetchone()
@@ -65,6 +65,17 @@ def test_page_records_verdict_evidence_and_one_intent_per_hide(tmp_path):
     assert [i["key"] for i in intents] == ["comment:c2"]
     assert [i["key"] for i in record.pending_intents()] == ["comment:c2"]
     assert record.db.execute("select count(*) from comments").fetchone()[0] == 4
+
+
+def test_a_recorded_comment_and_verdict_read_back_whole(tmp_path):
+    record = Record(tmp_path / "r.db")
+    comments, verdicts = page(2, kind=Kind.DANMAKU)
+    record.record_page(comments, verdicts, lexicon_version="L1")
+    comment, verdict = record.judged("danmaku:c1")
+    assert comment == Comment(id="c1", text="text 1", video=Video(id="v1"), kind=Kind.DANMAKU, author_id="u1",
+                              created_at=comments[1].created_at)
+    assert verdict == verdicts[1]
+    assert record.judged("comment:c1") is None
 
 
 def test_comment_and_danmaku_ids_do_not_collide(tmp_path):

@@ -180,3 +180,16 @@ def test_a_semantic_signal_alone_stays_under_the_hide_threshold(exemplar_dir, tm
     (item,) = nlp("别告诉你爸妈")._.cw_evidence
     assert item.score == 0.5
     assert item.detail == "close to: 别告诉你爸妈, 1.00"  # the raw similarity stays visible
+
+
+@pytest.mark.parametrize("text", [" ", "  \n\t", "😀😀😀", "！！？", "\u200b"])
+def test_text_without_a_known_word_gets_no_semantic_evidence(exemplar_dir, tmp_path, text):
+    nlp = pipeline(exemplar_dir, tmp_path / "cache", exemplar_min=0.0, classifier_min=0.0)
+    assert nlp(text)._.cw_evidence == []
+    assert nlp("别告诉你爸妈")._.cw_evidence  # the same thresholds do fire on words
+
+
+def test_a_lone_surrogate_is_an_unknown_token():
+    embedder = load_embedder("default", "cpu")
+    assert embedder.token_ids("\ud800") == (0,)
+    assert not embedder.encode_tokens([["\ud800"]]).any()

@@ -91,8 +91,9 @@ class Alerter:
     async def flush_summaries(self) -> int:
         """Send one follow-up per closed window that held alerts; returns how many."""
         sent = 0
-        for gate_key, items in (await self.gate.due()).items():
-            video_id, _, author_id = gate_key.partition(":")
+        for items in (await self.gate.due()).values():
+            # From the held items, not the gate key: ids may contain ":".
+            video_id, author_id = items[0].get("video_id", ""), items[0].get("author_id") or ""
             lines = [f"{len(items)} more flagged comment(s) by {author_id or '?'} on video {video_id}:"]
             for item in items[:20]:
                 lines.append(f"- {item.get('kind', '')} {item.get('id', '')} "

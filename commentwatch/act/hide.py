@@ -31,7 +31,7 @@ class Hider:
         self._in_flight: set[str] = set()
 
     async def execute(self, intent: dict[str, Any]) -> str:
-        """Carry out one intent row; returns the new state ("done", "failed", "intent")."""
+        """Carry out one intent row; returns "done", "failed", "intent" (try again later) or "skipped"."""
         key = intent["key"]
         if key in self._in_flight or self.record.action_state(key) != "intent":
             return "skipped"
@@ -45,6 +45,7 @@ class Hider:
                 attempts = int(intent.get("attempts") or 0) + 1
                 if attempts >= MAX_ATTEMPTS:
                     self.record.finish_action(key, ok=False, already=False, status=0, detail=f"gave up: {exc}")
+                    log.error("hide %s given up after %d tries: %s", key, attempts, exc)
                     return "failed"
                 log.warning("hide %s not confirmed, will retry: %s", key, exc)
                 if self.metrics:

@@ -60,7 +60,7 @@ class SqliteAlertGate:
                 "where w.expires_at is null or w.expires_at <= ? order by s.id",
                 [now],
             ).fetchall()
-            for row_id, key, payload in rows:
+            for _row_id, key, payload in rows:
                 taken.setdefault(key, []).append(json.loads(payload))
             if rows:
                 marks = ",".join("?" * len(rows))

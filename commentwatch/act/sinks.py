@@ -78,7 +78,7 @@ class WebhookSink:
         try:
             async with self.session.post(self.url, json=payload, timeout=self.timeout) as response:
                 body = await response.text()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise SinkError(f"webhook {self.name}: {type(exc).__name__}: {exc}") from exc
         if response.status >= 300:
             raise SinkError(f"webhook {self.name}: HTTP {response.status}: {body[:200]}")

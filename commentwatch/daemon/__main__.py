@@ -15,7 +15,9 @@ parser = argparse.ArgumentParser(prog="python -m commentwatch.daemon")
 parser.add_argument("-v", "--verbose", action="store_true")
 subparsers = parser.add_subparsers(dest="command")
 register(subparsers)
-args = parser.parse_args(["run", *sys.argv[1:]])
+# -v belongs to the top-level parser, so it must come before "run" wherever it was given.
+verbose = [a for a in sys.argv[1:] if a in ("-v", "--verbose")]
+args = parser.parse_args([*verbose, "run", *(a for a in sys.argv[1:] if a not in verbose)])
 logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                     format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from wsgiref.simple_server import WSGIServer
+
 from prometheus_client import CollectorRegistry, Counter, Histogram, start_http_server
 
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -10,6 +12,7 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 class Metrics:
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
+        self._server: WSGIServer | None = None
         r = self.registry
         self.comments_seen = Counter("commentwatch_comments_seen", "Comments and danmaku read", ["kind"], registry=r)
         self.verdicts = Counter("commentwatch_verdicts", "Verdicts by action", ["action"], registry=r)
@@ -28,4 +31,11 @@ class Metrics:
 
     def serve(self, host: str, port: int) -> None:
         """Expose /metrics on a background thread (prometheus-client's own server)."""
-        start_http_server(port, addr=host, registry=self.registry)
+        self._server, _thread = start_http_server(port, addr=host, registry=self.registry)
+
+    def close(self) -> None:
+        """Free the port, so a worker restarted in the same process can bind it again."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None

@@ -81,7 +81,7 @@ class ReferenceProcess:
             self.proc.terminate()
             try:
                 await asyncio.wait_for(self.proc.wait(), timeout=10)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 self.proc.kill()
                 await self.proc.wait()
         if self._log is not None:

@@ -29,10 +29,10 @@ log = logging.getLogger("commentwatch.daemon")
 
 def build_sinks(config: Config, secrets: Secrets, session: aiohttp.ClientSession) -> list[Sink]:
     sinks: list[Sink] = []
-    for i, (hook, url) in enumerate(zip(config.alerts.webhooks, secrets.webhook_urls)):
+    for i, (hook, url) in enumerate(zip(config.alerts.webhooks, secrets.webhook_urls, strict=True)):
         sinks.append(WebhookSink(hook.name or f"{hook.format}-{i}", url, hook.format, session=session,
                                  timeout_s=config.alerts.timeout_s))
-    for i, (mail, password) in enumerate(zip(config.alerts.email, secrets.email_passwords)):
+    for i, (mail, password) in enumerate(zip(config.alerts.email, secrets.email_passwords, strict=True)):
         sinks.append(EmailSink(f"email-{i}", host=mail.host, port=mail.port, sender=mail.sender, to=mail.to,
                                username=mail.username, password=password, security=mail.security,
                                timeout_s=mail.timeout_s))
@@ -56,15 +56,16 @@ async def run_worker(
     secrets = read_secrets(config)
     record = Record(config.record.path)
     metrics = Metrics()
-    if config.metrics.port:
-        metrics.serve(config.metrics.host, config.metrics.port)
-        log.info("metrics on http://%s:%d/metrics", config.metrics.host, config.metrics.port)
-    if judge is None:
-        log.info("loading the judge (lexicons, models)…")
-        judge = await asyncio.to_thread(load_judge, config)
-    gate: AlertGate = RedisAlertGate(secrets.redis_url) if secrets.redis_url else SqliteAlertGate(record)
-    connector = aiohttp.TCPConnector(limit=max(16, config.worker.concurrency * 2))
+    gate: AlertGate | None = None
     try:
+        if config.metrics.port:
+            metrics.serve(config.metrics.host, config.metrics.port)
+            log.info("metrics on http://%s:%d/metrics", config.metrics.host, config.metrics.port)
+        if judge is None:
+            log.info("loading the judge (lexicons, models)…")
+            judge = await asyncio.to_thread(load_judge, config)
+        gate = RedisAlertGate(secrets.redis_url) if secrets.redis_url else SqliteAlertGate(record)
+        connector = aiohttp.TCPConnector(limit=max(16, config.worker.concurrency * 2))
         async with aiohttp.ClientSession(connector=connector) as session:
             s = config.service
             client = CommentServiceClient(
@@ -88,5 +89,19 @@ async def run_worker(
                 await worker.stop()
                 log.info("worker stopped")
     finally:
-        await gate.close()
+        if gate is not None:
+            await gate.close()
+        await asyncio.to_thread(metrics.close)
         record.close()
+
+
+async def wait_until_ready(ready: asyncio.Event, task: asyncio.Task[None], *, timeout: float) -> None:
+    """Wait for ``on_ready``, or fail at once with the error that ended ``run_worker``'s task."""
+    waiting = asyncio.ensure_future(ready.wait())
+    done, _ = await asyncio.wait({waiting, task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if task in done:
+        task.result()
+        raise RuntimeError("the worker stopped before it was ready")
+    if not done:
+        raise TimeoutError(f"the worker was not ready within {timeout:g} s")

@@ -19,7 +19,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -260,9 +260,9 @@ class Worker:
                 to_alert.append((comment, verdict, "needs review"))
         intents = self.record.record_page(comments, verdicts, lexicon_version=str(self.judge.lexicon_version),
                                           hide_keys=hide_keys)
-        by_key = {comment_key(c.kind, c.id): (c, v) for c, v in zip(comments, verdicts)}
+        by_key = {comment_key(c.kind, c.id): (c, v) for c, v in zip(comments, verdicts, strict=True)}
         outcomes = await asyncio.gather(*(self.hider.execute(intent) for intent in intents))
-        for intent, outcome in zip(intents, outcomes):
+        for intent, outcome in zip(intents, outcomes, strict=True):
             comment, verdict = by_key[intent["key"]]
             if outcome == "done" and comment.created_at:
                 self.metrics.post_to_action_seconds.observe(max(0.0, time.time() - comment.created_at))
@@ -282,6 +282,14 @@ class Worker:
         if pending:
             log.info("finishing %d pending hide(s)", len(pending))
         outcomes = await asyncio.gather(*(self.hider.execute(intent) for intent in pending))
+        for intent, outcome in zip(pending, outcomes, strict=True):
+            # Refused for good (or given up) here as on a fresh page: a human must look.
+            judged = self.record.judged(intent["key"]) if outcome == "failed" else None
+            if judged is not None:
+                comment, verdict = judged
+                (comment,) = self._with_video(comment.video.id, [comment])
+                alerted = await self.alerter.alert(comment, verdict, why="hide refused by the service")
+                self.metrics.alerts.labels(outcome=alerted).inc()
         return sum(1 for o in outcomes if o == "done")
 
     async def reload_lexicon(self) -> bool:
@@ -310,4 +318,4 @@ def _short(text: str, limit: int = 120) -> str:
 
 
 def _now_dt() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -53,6 +53,9 @@ class NgramHasher:
         self._word_codes: dict[str, int] = {}
 
     def chars(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        # Whitespace is dropped, not counted: spaced-out words ("加 微 信") then read
+        # as written, and a text of blanks has no features at all.
+        texts = ["".join(t.split()) for t in texts]
         lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
         codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         return _gram_counts(codes, lengths)

@@ -116,9 +116,12 @@ class SemanticComponent:
         tokens = token_texts(docs)
         vectors = self.encode_docs(docs, tokens)
         new: list[list[Evidence]] = [[] for _ in docs]
+        # A text with no word the model knows (blanks, punctuation, emoji) has a
+        # zero vector; a score for it would be the classifier's bias, not evidence.
+        readable = np.linalg.norm(vectors, axis=1) > 0
         if len(self.exemplars):
             best, which = self.exemplars.best_per_category(vectors)
-            for row, column in zip(*np.nonzero(best >= self.exemplar_min)):
+            for row, column in zip(*np.nonzero((best >= self.exemplar_min) & readable[:, None])):
                 similarity = float(best[row, column])
                 phrase = self.exemplars.phrases[which[row, column]]
                 category = self.exemplars.category_names[column]
@@ -126,7 +129,7 @@ class SemanticComponent:
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
             probabilities = self.classifier.probabilities([doc_text(doc) for doc in docs], tokens, vectors)
-            for row, column in zip(*np.nonzero(probabilities >= self.classifier_min)):
+            for row, column in zip(*np.nonzero((probabilities >= self.classifier_min) & readable[:, None])):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]
                 new[row].append(_evidence(docs[row], "classifier", category, "classifier", min(p, self.score_cap),

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 from scipy import sparse
@@ -124,7 +123,10 @@ class StaticEmbedder:
         """The ids the model's own tokenizer gives one token (cached)."""
         ids = self._cache.get(token)
         if ids is None:
-            ids = tuple(self.tokenizer.encode(token, add_special_tokens=False).ids)
+            try:
+                ids = tuple(self.tokenizer.encode(token, add_special_tokens=False).ids)
+            except TypeError:  # not valid Unicode (a lone surrogate): unknown, like [UNK]
+                ids = (0,)
             if len(self._cache) >= _TOKEN_CACHE_LIMIT:
                 self._cache.clear()
             self._cache[token] = ids

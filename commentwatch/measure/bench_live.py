@@ -78,7 +78,7 @@ def live_command(args: argparse.Namespace) -> int:
 
 async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
     from commentwatch.daemon.reference_process import ReferenceProcess
-    from commentwatch.daemon.run import load_judge, run_worker
+    from commentwatch.daemon.run import load_judge, run_worker, wait_until_ready
     from commentwatch.record.store import Record
 
     with tempfile.TemporaryDirectory(prefix="commentwatch-bench-") as tmp:
@@ -107,35 +107,41 @@ async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
                 ready.set()
 
             task = asyncio.create_task(run_worker(config, stop=stop, judge=judge, on_ready=on_ready))
-            await asyncio.wait_for(ready.wait(), 120)
-            worker = holder["worker"]
-            while len(worker.videos) < args.videos and not task.done():
-                await asyncio.sleep(0.1)
-            await asyncio.sleep(1.0)
+            try:
+                await wait_until_ready(ready, task, timeout=120)
+                worker = holder["worker"]
+                while len(worker.videos) < args.videos and not task.done():
+                    await asyncio.sleep(0.1)
+                await asyncio.sleep(1.0)
 
-            await ref.admin_post("/admin/traffic", {"rate": args.rate})
-            t0 = time.time()
-            await asyncio.sleep(args.duration)
-            await ref.admin_post("/admin/traffic", {"rate": 0})
-            t1 = time.time()
-            items = (await ref.admin_get("/admin/items", text="false"))["items"]
-            keys = {f"{i['kind']}:{i['id']}" for i in items}
+                await ref.admin_post("/admin/traffic", {"rate": args.rate})
+                t0 = time.time()
+                await asyncio.sleep(args.duration)
+                await ref.admin_post("/admin/traffic", {"rate": 0})
+                t1 = time.time()
+                items = (await ref.admin_get("/admin/items", text="false"))["items"]
+                keys = {f"{i['kind']}:{i['id']}" for i in items}
 
-            reader = Record(db)
-            drained_at = None
-            deadline = time.time() + 120
-            while time.time() < deadline and not task.done():
-                judged = reader.db.execute("select count(*) from verdicts").fetchone()[0]
-                pending = reader.db.execute("select count(*) from actions where state = 'intent'").fetchone()[0]
-                if judged >= len(keys) and pending == 0:
-                    drained_at = time.time()
-                    break
-                await asyncio.sleep(0.2)
-            items = (await ref.admin_get("/admin/items", text="false"))["items"]
-            judged_at = dict(reader.db.execute("select key, judged_at from verdicts").fetchall())
-            reader.close()
-            stop.set()
-            await task
+                reader = Record(db)
+                try:
+                    drained_at = None
+                    deadline = time.time() + 120
+                    while time.time() < deadline and not task.done():
+                        judged = reader.db.execute("select count(*) from verdicts").fetchone()[0]
+                        pending = reader.db.execute(
+                            "select count(*) from actions where state = 'intent'").fetchone()[0]
+                        if judged >= len(keys) and pending == 0:
+                            drained_at = time.time()
+                            break
+                        await asyncio.sleep(0.2)
+                    items = (await ref.admin_get("/admin/items", text="false"))["items"]
+                    judged_at = dict(reader.db.execute("select key, judged_at from verdicts").fetchall())
+                finally:
+                    reader.close()
+            finally:
+                # Stop the worker whatever went wrong, and surface its own error if it had one.
+                stop.set()
+                await task
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for i in items:
@@ -195,10 +201,3 @@ def format_result(r: dict[str, Any]) -> str:
         f"offending hidden {r['offending_hidden']}/{r['offending_posted']}; benign hidden {r['benign_hidden']}",
     ])
 
-
-if __name__ == "__main__":  # until the bench command lists the live mode
-    parser = argparse.ArgumentParser(prog="python -m commentwatch.measure.bench_live")
-    add_live_parser(parser.add_subparsers(dest="mode", required=True))
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parsed = parser.parse_args()
-    raise SystemExit(parsed.handler(parsed))

@@ -27,8 +27,8 @@ import csv
 import json
 import sys
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -84,10 +84,7 @@ class Counts:
 
     @property
     def f1(self) -> float | None:
-        p, r = self.precision, self.recall
-        if p is None or r is None:
-            return None
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return f1_score(self.precision, self.recall)
 
     @property
     def accuracy(self) -> float | None:
@@ -100,6 +97,12 @@ class Counts:
             "precision": _round(self.precision), "recall": _round(self.recall),
             "f1": _round(self.f1), "accuracy": _round(self.accuracy),
         }
+
+
+def f1_score(precision: float | None, recall: float | None) -> float | None:
+    if precision is None or recall is None:
+        return None
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
 def _round(value: float | None) -> float | None:
@@ -245,7 +248,7 @@ def score_labelled(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> 
     predicted_as: dict[str, Counts] = defaultdict(Counts)
     hard_negatives = {"total": 0, "alerted": 0, "hidden": 0}
     false_positives, false_negatives = [], []
-    for example, verdict in zip(examples, verdicts):
+    for example, verdict in zip(examples, verdicts, strict=True):
         is_flagged = flagged(verdict)
         overall.add(example.label, is_flagged)
         hide_only.add(example.label, hidden(verdict))
@@ -273,8 +276,7 @@ def score_labelled(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> 
         support = category_support.get(category, 0)
         recall = category_flagged[category] / support if support else None
         precision = predicted_as[category].precision if category in predicted_as else None
-        f1 = (2 * precision * recall / (precision + recall) if precision and recall else
-              (0.0 if precision is not None and recall is not None else None))
+        f1 = f1_score(precision, recall)
         categories[category] = {
             "support": support,
             "flagged": category_flagged.get(category, 0),
@@ -304,11 +306,12 @@ def score_labelled(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> 
 
 def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict[str, Any]:
     """Accuracy and macro-F1 of flagged-vs-offensive on the COLD axis."""
-    offensive = Counts()
+    offensive, hide_only = Counts(), Counts()
     false_positives, false_negatives = [], []
-    for example, verdict in zip(examples, verdicts):
+    for example, verdict in zip(examples, verdicts, strict=True):
         is_flagged = flagged(verdict)
         offensive.add(example.label, is_flagged)
+        hide_only.add(example.label, hidden(verdict))
         if is_flagged and not example.label:
             false_positives.append(_case(example, verdict))
         elif example.label and not is_flagged:
@@ -316,9 +319,6 @@ def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict
     # The non-offensive class is the mirror image of the offensive one.
     inoffensive = Counts(tp=offensive.tn, fp=offensive.fn, fn=offensive.fp, tn=offensive.tp)
     f1s = [c.f1 or 0.0 for c in (offensive, inoffensive)]
-    hide_only = Counts()
-    for example, verdict in zip(examples, verdicts):
-        hide_only.add(example.label, hidden(verdict))
     return {
         "examples": len(examples),
         "accuracy": _round(offensive.accuracy),

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from commentwatch.record.schema import migrate
-from commentwatch.values import Comment, Kind, Verdict, Video
+from commentwatch.values import Action, Comment, Evidence, Kind, Verdict, Video
 
 
 def comment_key(kind: Kind | str, item_id: str) -> str:
@@ -40,7 +40,11 @@ class Record:
             self.db.enable_wal()
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA busy_timeout=30000")
-        self.schema_version = migrate(self.db)
+        try:
+            self.schema_version = migrate(self.db)
+        except Exception:  # e.g. a record from a newer commentwatch: do not leave the file open
+            conn.close()
+            raise
 
     def close(self) -> None:
         self.db.close()
@@ -161,6 +165,28 @@ class Record:
             "update actions set state = ?, ok = ?, already = ?, status = ?, detail = ?, done_at = ? where key = ?",
             ["done" if ok else "failed", int(ok), int(already), status, detail[:2000], time.time(), key],
         )
+
+    def judged(self, key: str) -> tuple[Comment, Verdict] | None:
+        """A recorded comment and its verdict, for acting on it after the page is gone."""
+        row = self.db.execute(
+            "select c.id, c.kind, c.video_id, c.author_id, c.parent_id, c.text, c.created_at, "
+            "v.action, v.score, v.categories, v.evidence, v.minors_policy "
+            "from comments c join verdicts v on v.key = c.key where c.key = ?",
+            [key],
+        ).fetchone()
+        if row is None:
+            return None
+        item_id, kind, video_id, author_id, parent_id, text, created_at, action, score, categories, evidence, \
+            minors_policy = row
+        comment = Comment(id=item_id, text=text, video=Video(id=video_id), kind=Kind(kind), author_id=author_id,
+                          parent_id=parent_id, created_at=created_at)
+        verdict = Verdict(
+            comment_id=item_id, action=Action(action), score=score,
+            categories=tuple(json.loads(categories or "[]")),
+            evidence=tuple(Evidence(**e) for e in json.loads(evidence or "[]")),
+            minors_policy=bool(minors_policy),
+        )
+        return comment, verdict
 
     def action_state(self, key: str) -> str | None:
         row = self.db.execute("select state from actions where key = ?", [key]).fetchone()

@@ -14,7 +14,8 @@ import hmac
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
 from aiohttp import web

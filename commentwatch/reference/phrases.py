@@ -16,8 +16,8 @@ children, some recognisable only from title and tags, some adult.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 
 @dataclass(frozen=True)

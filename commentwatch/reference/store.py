@@ -13,8 +13,8 @@ from __future__ import annotations
 import bisect
 import itertools
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 
 class StoreError(LookupError):

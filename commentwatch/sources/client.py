@@ -19,8 +19,9 @@ import logging
 import random
 import time
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import aiohttp
 from yarl import URL
@@ -170,7 +171,7 @@ class CommentServiceClient:
                     body = await response.read()
                     status = response.status
                     headers = response.headers
-            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, asyncio.TimeoutError) as exc:
+            except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError, TimeoutError) as exc:
                 last = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 last_status = None
             else:

@@ -21,8 +21,8 @@ from commentwatch.sources.pages import Malformed, Page
 from commentwatch.sources.payloads import (
     Field,
     dump_item,
+    item_problem,
     item_where,
-    check_fields,
     raw_text,
     split_page,
 )
@@ -68,7 +68,7 @@ def parse_p(p: str) -> DanmakuFields | str:
     if len(parts) != len(P_FIELDS):
         return f"attribute p has {len(parts)} fields, expected {len(P_FIELDS)}"
     values = []
-    for position, ((name, kind), part) in enumerate(zip(P_FIELDS, parts), start=1):
+    for position, ((name, kind), part) in enumerate(zip(P_FIELDS, parts, strict=True), start=1):
         part = part.strip()
         if kind is str:
             if not part:
@@ -213,9 +213,7 @@ def parse_danmaku_json(body: bytes, video: Video, cursor: str | None, where: str
     raw_items, next_cursor, malformed = split_page(body, cursor, where)
     comments = []
     for index, item in enumerate(raw_items):
-        problem = check_fields(item, DANMAKU_FIELDS)
-        if problem is None and not item["dmid"]:
-            problem = "field 'dmid' is empty"
+        problem = item_problem(item, DANMAKU_FIELDS, "dmid")
         if problem is not None:
             malformed.append(Malformed(item_where(where, index, item, "dmid"), dump_item(item), f"danmaku item {index}: {problem}"))
             continue

@@ -10,8 +10,9 @@ characters, bidi overrides and megabyte strings are the detector's business.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from commentwatch.sources.pages import Malformed, Page
 from commentwatch.values import Comment, Kind, Video
@@ -84,6 +85,14 @@ def check_fields(item: Any, fields: tuple[Field, ...]) -> str | None:
     return "; ".join(problems) or None
 
 
+def item_problem(item: Any, fields: tuple[Field, ...], id_key: str) -> str | None:
+    """``check_fields``, plus a non-empty id: the record keys every item on it."""
+    problem = check_fields(item, fields)
+    if problem is None and not item[id_key]:
+        problem = f"field {id_key!r} is empty"
+    return problem
+
+
 def split_page(body: bytes, cursor: str | None, where: str) -> tuple[list[Any], str | None, list[Malformed]]:
     """Read ``{"items": [...], "next_cursor": "..."}``; a bad envelope is one ``Malformed``."""
     try:
@@ -124,9 +133,7 @@ def parse_comments(body: bytes, video: Video, cursor: str | None, where: str) ->
     raw_items, next_cursor, malformed = split_page(body, cursor, where)
     comments = []
     for index, item in enumerate(raw_items):
-        problem = check_fields(item, COMMENT_FIELDS)
-        if problem is None and not item["id"]:
-            problem = "field 'id' is empty"
+        problem = item_problem(item, COMMENT_FIELDS, "id")
         if problem is not None:
             malformed.append(Malformed(item_where(where, index, item, "id"), dump_item(item), f"item {index}: {problem}"))
             continue
@@ -172,11 +179,9 @@ def parse_videos(body: bytes, where: str) -> VideoList:
         raise PayloadError("expected a JSON object with an 'items' array")
     videos, malformed = [], []
     for index, item in enumerate(data["items"]):
-        problem = check_fields(item, VIDEO_FIELDS)
+        problem = item_problem(item, VIDEO_FIELDS, "id")
         if problem is None and not all(isinstance(t, str) for t in item["tags"]):
             problem = "field 'tags' must hold strings only"
-        if problem is None and not item["id"]:
-            problem = "field 'id' is empty"
         if problem is not None:
             malformed.append(Malformed(item_where(where, index, item, "id"), dump_item(item), f"video {index}: {problem}"))
             continue

@@ -51,31 +51,6 @@ def is_invisible(char: str) -> bool:
     return unicodedata.category(char) in _INVISIBLE_CATEGORIES
 
 
-@lru_cache(maxsize=1)
-def separator_class() -> str:
-    """A regex character class of every separator code point.
-
-    Removing separators with one ``re.sub`` is several times faster than a
-    per-character table lookup; this enumerates the Unicode database once
-    per process.
-    """
-    ranges: list[tuple[int, int]] = []
-    for codepoint in range(0x110000):
-        if is_separator(chr(codepoint)):
-            if ranges and ranges[-1][1] == codepoint - 1:
-                ranges[-1] = (ranges[-1][0], codepoint)
-            else:
-                ranges.append((codepoint, codepoint))
-    parts = (
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges
-    )
-    return "[" + "".join(parts) + "]"
-
-
-def drop_invisible(text: str) -> str:
-    return "".join(c for c in text if not is_invisible(c))
-
-
 def is_separator(char: str) -> bool:
     """Characters an evader can insert between the characters of a word.
 
@@ -110,11 +85,6 @@ def separator_class() -> str:
 
 def drop_invisible(text: str) -> str:
     return "".join(c for c in text if not is_invisible(c))
-
-
-def is_separator(char: str) -> bool:
-    """Characters an evader can insert between the characters of a word."""
-    return unicodedata.category(char) in _SEPARATOR_CATEGORIES
 
 
 def substitute(text: str, table: Mapping[str, str]) -> str:
