@@ -123,6 +123,30 @@ async def test_email_to_a_closed_port_fails_with_a_clear_error():
         await sink.send(MESSAGE)
 
 
+async def test_email_over_ssl_refuses_a_certificate_it_cannot_verify(tmp_path):
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port(), ssl_context=context)
+    controller.start()
+    try:
+        sink = EmailSink("mods", host="127.0.0.1", port=controller.port, sender="a@b.c", to=("d@e.f",),
+                         password="secret", username="cw", security="ssl", timeout_s=5)
+        with pytest.raises(SinkError, match="email mods: SSLCertVerificationError"):
+            await sink.send(MESSAGE)
+    finally:
+        controller.stop()
+    assert inbox.messages == []
+
+
 async def _gate_contract(gate):
     assert await gate.admit("v1:u1", 0.5) is True
     assert await gate.admit("v1:u1", 0.5) is False

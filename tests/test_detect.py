@@ -3,6 +3,8 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from commentwatch.detect.contact import ContactDetector
 from commentwatch.detect.lexicon import load_lexicon
@@ -89,3 +91,22 @@ def test_contact_and_privacy_detectors(find, text, term, span):
 @pytest.mark.parametrize("text", ["我今年13岁", "2023年8月", "第123456期", "这个视频好可爱"])
 def test_numbers_that_are_not_contacts(find, text):
     assert find(text) == []
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    import spacy
+
+    from commentwatch.detect.pipeline import JiebaTokenizer
+
+    return JiebaTokenizer(spacy.blank("zh").vocab, ["加微信"])
+
+
+def test_lexicon_terms_segment_as_units(tokenizer):
+    assert "加微信" in [t.text for t in tokenizer("快加微信吧")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.lists(st.sampled_from(list("加微信 \t\n好的😀a1，。\u200b") + ["  "]), max_size=40).map("".join))
+def test_the_doc_text_is_the_input_exactly(tokenizer, text):
+    assert tokenizer(text).text == text

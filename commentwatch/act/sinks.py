@@ -115,10 +115,16 @@ class EmailSink:
         return mail
 
     def _send_blocking(self, mail: EmailMessage) -> None:
-        smtp_class = smtplib.SMTP_SSL if self.security == "ssl" else smtplib.SMTP
-        with smtp_class(self.host, self.port, timeout=self.timeout_s) as smtp:
+        # Verify the server's certificate either way: smtplib's own default
+        # context for SMTP_SSL does not, and the password goes over this line.
+        context = ssl.create_default_context()
+        if self.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout_s, context=context)
+        else:
+            smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+        with smtp:
             if self.security == "starttls":
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=context)
             if self.username:
                 smtp.login(self.username, self.password)
             smtp.send_message(mail)

@@ -25,7 +25,6 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
-from spacy.util import get_words_and_spaces
 
 from commentwatch.detect.contact import ContactDetector
 from commentwatch.detect.hits import Hit
@@ -60,8 +59,17 @@ class JiebaTokenizer:
                 self._jieba.add_word(word)
 
     def __call__(self, text: str) -> Doc:
-        words = [w for w in self._jieba.cut(text, HMM=False) if w]
-        words, spaces = get_words_and_spaces(words, text)
+        # jieba's pieces cover the text exactly, so a single space after a
+        # word becomes that word's trailing space and the Doc's text is the
+        # input, character for character (checked in the tests).
+        words: list[str] = []
+        spaces: list[bool] = []
+        for piece in self._jieba.cut(text, HMM=False):
+            if piece == " " and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True
+            elif piece:
+                words.append(piece)
+                spaces.append(False)
         return Doc(self.vocab, words=words, spaces=spaces)
 
 

@@ -106,12 +106,13 @@ def bench_scan(args: argparse.Namespace) -> dict:
 
     pinned = _pin_to_one_core() if not args.all_cores else "all cores"
     if not args.all_cores:
-        try:
-            import torch
+        # One core means one thread for every numeric library too: BLAS
+        # threads fighting over a pinned core would only measure contention.
+        import torch
+        from threadpoolctl import threadpool_limits
 
-            torch.set_num_threads(1)
-        except ImportError:
-            pass
+        torch.set_num_threads(1)
+        threadpool_limits(1)
     config = load_config(args.config)
     if args.no_semantic:
         config = replace(config, detect=replace(config.detect, semantic=False))
