@@ -9,7 +9,6 @@ stream, whatever the size of the lexicon.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -95,11 +94,6 @@ class LexiconMatcher:
                 if initials:
                     forms["compact"][initials].append(_Form(entry, "initials", True))
         self._automata = {s: _automaton(f, as_bytes=s in self.BYTE_STREAMS) for s, f in forms.items()}
-        # A homophone match starts with a character that sounds like the
-        # first character of some pinyin-mode term; texts without one skip
-        # building the pinyin stream at all.
-        first_codes = {key[0] for key in forms["pinyin"]}
-        self._pinyin_gate = re.compile(normalizer.sounds_like_class(first_codes)) if first_codes else None
         allow = {normalizer.compact(p): None for p in lexicon.allow}
         self._allow = _automaton({k: [] for k in allow if k})
 
@@ -108,8 +102,6 @@ class LexiconMatcher:
         for stream in self.STREAMS:
             automaton = self._automata[stream]
             if automaton is None:
-                continue
-            if stream == "pinyin" and not self._pinyin_gate.search(text.compact):
                 continue
             haystack = getattr(text, stream)
             as_bytes = stream in self.BYTE_STREAMS

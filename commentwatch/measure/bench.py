@@ -23,7 +23,6 @@ import json
 import os
 import random
 import resource
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace

@@ -159,19 +159,6 @@ class Normalizer:
         """The term as syllable codes: matches any spelling that sounds the same."""
         return self.pinyin_of_compact(compact_term)
 
-    def sounds_like_class(self, codes: set[str]) -> str:
-        """A regex class of every character whose pinyin-stream code is in ``codes``.
-
-        Codes of non-Chinese characters are the characters themselves. The
-        class holds BMP characters plus the whole astral range, so ``re``
-        compiles it to a constant-time bitmap (astral text just passes).
-        """
-        found = {c for c in codes if not _SYLLABLE_BASE <= ord(c) < _SYLLABLE_BASE + 0x10000}
-        for codepoint in pinyin_dict:
-            if codepoint <= 0xFFFF and self._pinyin_table[codepoint] in codes:
-                found.add(chr(codepoint))
-        return "[" + "".join(re.escape(c) for c in sorted(found) if ord(c) <= 0xFFFF) + "\U00010000-\U0010ffff]"
-
     @staticmethod
     def spelled_pinyin(compact_term: str) -> str | None:
         """``jiaweixin`` for a term of Chinese characters, else None."""
