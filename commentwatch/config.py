@@ -71,7 +71,7 @@ class PolicyConfig:
 class ServiceConfig:
     """Where the platform's comment service is and how patiently to call it."""
 
-    base_url: str = "http://127.0.0.1:8750"
+    base_url: str = "http://127.0.0.1:8765"
     #: Environment variable holding the bearer token (never the token itself).
     token_env: str = "COMMENTWATCH_SERVICE_TOKEN"
     timeout_s: float = 5.0

@@ -100,5 +100,5 @@ def test_run_with_a_missing_config_file_says_so(tmp_path):
 def test_the_compose_config_loads_and_shares_redis():
     config = load_config(ROOT / "deploy" / "commentwatch.compose.toml")
     assert config.alerts.redis_url == "redis://redis:6379/0"
-    assert config.service.base_url == "http://reference:8750"
+    assert config.service.base_url == "http://reference:8765"
     assert config.metrics.port == 9108

@@ -130,3 +130,13 @@ def test_dead_letter_keeps_reason_location_and_truncated_raw(tmp_path):
     (row,) = record.last_dead_letters()
     assert row["location"] == "xml line 3" and row["reason"] == "not well-formed"
     assert len(record.db.execute("select raw from dead_letters").fetchone()[0]) == 100_000
+
+
+def test_the_same_dead_letter_is_filed_once(tmp_path):
+    record = Record(tmp_path / "r.db")
+    letter = dict(video_id="v1", kind="comment", location="GET /c?after=5", reason="invalid JSON", raw="{")
+    assert record.add_dead_letter(**letter) is True
+    assert record.add_dead_letter(**letter) is False  # the same broken page, polled again
+    assert record.add_dead_letter(**{**letter, "location": "GET /c?after=6"}) is True
+    assert [row["location"] for row in record.last_dead_letters()] == ["GET /c?after=6", "GET /c?after=5"]
+

@@ -17,8 +17,10 @@ from commentwatch.values import Kind
 
 log = logging.getLogger("commentwatch.hide")
 
-#: After this many failed tries (service down each time) an intent is given up.
-MAX_ATTEMPTS = 50
+#: An intent the service never confirmed is given up this long after it was
+#: made. Counting tries instead would give every hide up after a few minutes'
+#: outage, since the retry sweep runs every few seconds.
+GIVE_UP_AFTER_S = 24 * 3600.0
 
 
 class Hider:
@@ -42,10 +44,9 @@ class Hider:
             try:
                 result = await self.client.hide(Kind(intent["kind"]), intent["item_id"], self.reason)
             except ServiceError as exc:
-                attempts = int(intent.get("attempts") or 0) + 1
-                if attempts >= MAX_ATTEMPTS:
+                if time.time() - float(intent["intent_at"]) >= GIVE_UP_AFTER_S:
                     self.record.finish_action(key, ok=False, already=False, status=0, detail=f"gave up: {exc}")
-                    log.error("hide %s given up after %d tries: %s", key, attempts, exc)
+                    log.error("hide %s given up, unconfirmed for %.0f h: %s", key, GIVE_UP_AFTER_S / 3600, exc)
                     return "failed"
                 log.warning("hide %s not confirmed, will retry: %s", key, exc)
                 if self.metrics:

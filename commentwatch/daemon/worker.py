@@ -168,10 +168,10 @@ class Worker:
             log.warning("video discovery failed, will retry: %s", exc)
             return
         for bad in listing.malformed:
-            self.record.add_dead_letter(video_id="", kind="video", location=bad.where, reason=bad.reason,
-                                        raw=bad.raw)
-            self.metrics.dead_letters.labels(kind="video").inc()
-            log.warning("dead letter from the video list at %s: %s", bad.where, bad.reason)
+            if self.record.add_dead_letter(video_id="", kind="video", location=bad.where, reason=bad.reason,
+                                           raw=bad.raw):
+                self.metrics.dead_letters.labels(kind="video").inc()
+                log.warning("dead letter from the video list at %s: %s", bad.where, bad.reason)
         for video in listing.videos:
             minors = bool(await self.in_judge_thread(self.judge.features_minors, video))
             watched = minors or self.config.worker.watch == "all"
@@ -222,10 +222,10 @@ class Worker:
     async def handle_page(self, video_id: str, kind: Kind, page: Page, cursor: str | None) -> int:
         """Judge, record, act on one page, then move the cursor past it."""
         for bad in page.malformed:
-            self.record.add_dead_letter(video_id=video_id, kind=kind.value, location=bad.where,
-                                        reason=bad.reason, raw=bad.raw)
-            self.metrics.dead_letters.labels(kind=kind.value).inc()
-            log.warning("dead letter from %s of %s at %s: %s", kind.value, video_id, bad.where, bad.reason)
+            if self.record.add_dead_letter(video_id=video_id, kind=kind.value, location=bad.where,
+                                           reason=bad.reason, raw=bad.raw):
+                self.metrics.dead_letters.labels(kind=kind.value).inc()
+                log.warning("dead letter from %s of %s at %s: %s", kind.value, video_id, bad.where, bad.reason)
         comments = self._with_video(video_id, page.items)
         if comments:
             await self.judge_and_act(comments)

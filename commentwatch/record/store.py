@@ -221,14 +221,26 @@ class Record:
 
     # -- dead letters --------------------------------------------------------
 
-    def add_dead_letter(self, *, video_id: str, kind: str, location: str, reason: str, raw: str) -> None:
-        self.db.table("dead_letters").insert(
-            {
-                "video_id": video_id, "kind": kind, "location": location, "reason": reason,
-                # Keep enough to debug; a hostile multi-megabyte payload is cut.
-                "raw": raw[:100_000], "at": time.time(),
-            }
-        )
+    def add_dead_letter(self, *, video_id: str, kind: str, location: str, reason: str, raw: str) -> bool:
+        """File a payload that could not be parsed; False if this very one is already filed.
+
+        A broken page keeps its cursor, so it is read again on every poll: filing
+        it once keeps a service that stays broken from filling the disk.
+        """
+        row = {
+            "video_id": video_id, "kind": kind, "location": location, "reason": reason,
+            # Keep enough to debug; a hostile multi-megabyte payload is cut.
+            "raw": raw[:100_000],
+        }
+        filed = self.db.execute(
+            "select 1 from dead_letters where video_id = ? and kind = ? and location = ? and reason = ? "
+            "and raw = ? limit 1",
+            list(row.values()),
+        ).fetchone()
+        if filed:
+            return False
+        self.db.table("dead_letters").insert({**row, "at": time.time()})
+        return True
 
     # -- housekeeping --------------------------------------------------------
 
