@@ -33,7 +33,8 @@ class DetectConfig:
     #: Longer texts are judged in windows of this many characters so that
     #: cost stays linear and one huge comment cannot stall the worker.
     window_chars: int = 2000
-    #: Texts longer than this are truncated (the rest is recorded as such).
+    #: Only this many characters of a text are judged; a comment service that
+    #: allows longer comments is rare, and the cap bounds the work per comment.
     max_chars: int = 2_000_000
     #: The semantic stage (embeddings, exemplars, classifier).
     semantic: bool = True
@@ -46,6 +47,14 @@ class DetectConfig:
     #: Sum of minor_video.txt weights at which a video counts as featuring
     #: children when the platform does not say.
     minors_video_threshold: float = 2.0
+
+    def __post_init__(self) -> None:
+        if self.window_chars < 100:
+            raise ConfigError(f"detect.window_chars: must be at least 100, got {self.window_chars}")
+        if self.max_chars < 1:
+            raise ConfigError(f"detect.max_chars: must be at least 1, got {self.max_chars}")
+        if self.minors_video_threshold <= 0:
+            raise ConfigError(f"detect.minors_video_threshold: must be above 0, got {self.minors_video_threshold}")
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ def test_relative_paths_resolve_against_the_config_file(tmp_path):
         ("[policy]\nalert = 0.9\nhide = 0.8\n", "policy.alert: must not be above policy.hide"),
         ("[detect]\nsemantic = \"yes\"\n", "detect.semantic: expected true or false"),
         ("[detect]\nwindow_chars = 1.5\n", "detect.window_chars: expected an integer"),
+        ("[detect]\nwindow_chars = 0\n", "detect.window_chars: must be at least 100"),
         ("[detect]\nlexicon_dirr = \"x\"\n", "detect.lexicon_dirr: unknown key"),
         ("[detekt]\n", "detekt: unknown key"),
         ("detect = 3\n", "detect: expected a table"),
