@@ -279,9 +279,13 @@ class Worker:
     async def retry_pending(self) -> int:
         """Finish hide intents left by a crash or an unreachable service."""
         pending = self.record.pending_intents()
-        if pending:
-            log.info("finishing %d pending hide(s)", len(pending))
         outcomes = await asyncio.gather(*(self.hider.execute(intent) for intent in pending))
+        if pending:
+            settled = sum(1 for o in outcomes if o in ("done", "failed"))
+            # Every few seconds while the service is down: say so only when
+            # something actually settled.
+            log.log(logging.INFO if settled else logging.DEBUG,
+                    "pending hides: %d tried, %d settled", len(pending), settled)
         for intent, outcome in zip(pending, outcomes, strict=True):
             # Refused for good (or given up) here as on a fresh page: a human must look.
             judged = self.record.judged(intent["key"]) if outcome == "failed" else None
