@@ -219,6 +219,38 @@ async def test_alerter_records_a_failed_delivery(tmp_path):
     assert status == "failed" and "webhook dead" in error
 
 
+async def test_a_failed_alert_is_sent_again_when_the_webhook_is_back(tmp_path, receiver):
+    record = Record(tmp_path / "r.db")
+    receiver.status = 500  # the chat service is down
+    async with aiohttp.ClientSession() as session:
+        alerter = Alerter(sinks=[WebhookSink("hook", receiver.url, "json", session=session)],
+                          gate=SqliteAlertGate(record), record=record, window_s=60)
+        assert await alerter.alert(*flagged(1)) == "failed"
+        assert await alerter.retry_failed() == 0  # still down: tried again, still failed
+        receiver.status = 200
+        assert await alerter.retry_failed() == 1
+        assert await alerter.retry_failed() == 0  # delivered once, never again
+    # Every try reached the receiver; the last one carried the whole message.
+    assert len(receiver.received) == 3
+    delivered = receiver.received[-1]
+    assert delivered["type"] == "alert" and delivered["comment"]["id"] == "c1" and "小妹妹" in delivered["text"]
+    status, attempts = record.db.execute("select status, attempts from alerts").fetchone()
+    assert (status, attempts) == ("sent", 3)
+    record.close()
+
+
+async def test_failed_alerts_are_retried_only_for_so_long(tmp_path):
+    record = Record(tmp_path / "r.db")
+    async with aiohttp.ClientSession() as session:
+        dead = WebhookSink("dead", f"http://127.0.0.1:{free_port()}/x", "json", session=session)
+        alerter = Alerter(sinks=[dead], gate=SqliteAlertGate(record), record=record, window_s=60)
+        await alerter.alert(*flagged(1))
+        for _ in range(3):
+            await alerter.retry_failed(max_attempts=3)
+    assert record.db.execute("select attempts from alerts").fetchone()[0] == 3
+    record.close()
+
+
 async def test_digest_counts_the_last_day(tmp_path, receiver):
     record = Record(tmp_path / "r.db")
     comment, verdict = flagged(1)

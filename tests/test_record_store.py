@@ -26,6 +26,24 @@ def page(n: int, *, kind: Kind = Kind.COMMENT, hide_every: int = 2):
     return comments, verdicts
 
 
+def test_a_record_of_an_older_version_is_upgraded_in_place(tmp_path):
+    import sqlite_utils
+
+    from commentwatch.record import schema
+
+    db = sqlite_utils.Database(tmp_path / "r.db")
+    db.table("schema_version").create({"version": int, "applied_at": float}, pk="version")
+    schema.MIGRATIONS[0](db)
+    db.table("schema_version").insert({"version": 1, "applied_at": 0.0})
+    db.table("alerts").insert({"key": "k", "type": "alert", "title": "old", "body": "", "status": "sent",
+                               "created_at": 1.0})
+    db.close()
+    record = Record(tmp_path / "r.db")
+    assert record.schema_version == len(MIGRATIONS)
+    assert record.db.execute("select title, payload, attempts from alerts").fetchone() == ("old", "", 1)
+    record.close()
+
+
 def test_fresh_record_is_migrated_to_latest_and_uses_wal(tmp_path):
     record = Record(tmp_path / "r.db")
     assert record.schema_version == len(MIGRATIONS) == current_version(record.db)

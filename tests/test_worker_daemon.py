@@ -110,7 +110,7 @@ async def test_digest_retention_and_retry_jobs_are_scheduled(tmp_path, service, 
     scheduler = seen["worker"].scheduler
     digest = scheduler.get_job("digest")
     assert (digest.next_run_time.hour, digest.next_run_time.minute) == (6, 30)
-    assert {"discover", "retry_pending", "lexicon_reload", "alert_summaries", "prune"} <= {
+    assert {"discover", "retry_pending", "lexicon_reload", "alert_summaries", "alert_retries", "prune"} <= {
         job.id for job in scheduler.get_jobs()}
     await eventually(lambda: any(job.id == "poll:comment:kid1" for job in scheduler.get_jobs()),
                      what="the child's video polled")

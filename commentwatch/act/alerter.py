@@ -8,6 +8,7 @@ can see in ``status`` which alerts failed to reach them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Sequence
@@ -129,19 +130,43 @@ class Alerter:
         await self._deliver(message)
         return message
 
+    async def retry_failed(self, *, max_age_s: float = 86_400.0, max_attempts: int = 20) -> int:
+        """Send again the alerts no sink accepted (a webhook that was down); returns how many got through.
+
+        A moderator must not miss an alert because a chat service had an
+        outage, so failed alerts are retried for a day; each try is counted
+        in the record.
+        """
+        sent = 0
+        for row in self.record.undelivered_alerts(since=time.time() - max_age_s, max_attempts=max_attempts):
+            stored = json.loads(row["payload"])
+            message = AlertMessage(type=stored["type"], title=stored["title"], lines=tuple(stored["lines"]),
+                                   data=stored["data"])
+            status, errors = await self._send(message)
+            self.record.retried_alert(row["id"], status=status, error="; ".join(errors))
+            if status != "failed":
+                sent += 1
+                log.info("alert %d delivered on try %d: %s", row["id"], row["attempts"] + 1, message.title)
+        return sent
+
     async def _deliver(self, message: AlertMessage, *, key: str = "", video_id: str = "", author_id: str = "") -> str:
+        payload = json.dumps({"type": message.type, "title": message.title, "lines": list(message.lines),
+                              "data": message.data}, ensure_ascii=False, default=str)
         alert_id = self.record.add_alert(
             type=message.type, title=message.title, body=message.text(), key=key,
-            video_id=video_id, author_id=author_id, sinks=[s.name for s in self.sinks],
+            video_id=video_id, author_id=author_id, sinks=[s.name for s in self.sinks], payload=payload,
         )
         log.warning("%s %s\n    %s", message.type.upper(), message.title, "\n    ".join(message.lines))
+        status, errors = await self._send(message)
+        self.record.finish_alert(alert_id, status=status, error="; ".join(errors))
+        return status
+
+    async def _send(self, message: AlertMessage) -> tuple[str, list[str]]:
+        """Send to every sink at once: "sent", "partial", "failed" or "logged" (no sinks)."""
         results = await asyncio.gather(*(sink.send(message) for sink in self.sinks), return_exceptions=True)
         errors = [str(r) for r in results if isinstance(r, BaseException)]
         for error in errors:
             log.error("alert not delivered: %s", error)
         if not self.sinks:
-            status = "logged"
-        else:
-            status = "failed" if len(errors) == len(self.sinks) else ("partial" if errors else "sent")
-        self.record.finish_alert(alert_id, status=status, error="; ".join(errors))
-        return status
+            return "logged", errors
+        return ("failed" if len(errors) == len(self.sinks) else ("partial" if errors else "sent")), errors

@@ -39,6 +39,8 @@ T = TypeVar("T")
 
 #: How often hide intents the service did not confirm are tried again.
 RETRY_INTERVAL_S = 5.0
+#: How often alerts that no sink accepted are sent again.
+ALERT_RETRY_INTERVAL_S = 30.0
 
 
 class Worker:
@@ -88,6 +90,7 @@ class Worker:
             "retry_pending": (self.retry_pending, RETRY_INTERVAL_S, now),
             "lexicon_reload": (self.reload_lexicon, w.lexicon_reload_interval_s, None),
             "alert_summaries": (self.alerter.flush_summaries, self.config.alerts.summary_interval_s, None),
+            "alert_retries": (self.alerter.retry_failed, ALERT_RETRY_INTERVAL_S, None),
             "prune": (self.prune, self.config.record.prune_interval_s, now),
         }
         for job_id, (job, seconds, first) in every.items():

@@ -78,7 +78,13 @@ def _v1_initial(db: sqlite_utils.Database) -> None:
     db.table("alert_suppressed").create_index(["key"])
 
 
-MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial,)
+def _v2_alert_retries(db: sqlite_utils.Database) -> None:
+    """Keep each alert's message so a failed delivery can be sent again."""
+    db.table("alerts").add_column("payload", str, not_null_default="")
+    db.table("alerts").add_column("attempts", int, not_null_default=1)
+
+
+MIGRATIONS: tuple[Callable[[sqlite_utils.Database], None], ...] = (_v1_initial, _v2_alert_retries)
 
 
 def current_version(db: sqlite_utils.Database) -> int:

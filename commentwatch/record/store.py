@@ -205,19 +205,34 @@ class Record:
 
     def add_alert(
         self, *, type: str, title: str, body: str, key: str = "", video_id: str = "",
-        author_id: str = "", status: str = "pending", sinks: Sequence[str] = (),
+        author_id: str = "", status: str = "pending", sinks: Sequence[str] = (), payload: str = "",
     ) -> int:
         table = self.db.table("alerts").insert(
             {
                 "key": key, "video_id": video_id, "author_id": author_id, "type": type,
                 "title": title, "body": body, "sinks": json.dumps(list(sinks)), "status": status,
-                "error": "", "created_at": time.time(),
+                "error": "", "created_at": time.time(), "payload": payload, "attempts": 1,
             }
         )
         return int(table.last_pk)
 
     def finish_alert(self, alert_id: int, *, status: str, error: str = "") -> None:
         self.db.execute("update alerts set status = ?, error = ? where id = ?", [status, error[:2000], alert_id])
+
+    def undelivered_alerts(self, *, since: float, max_attempts: int) -> list[dict]:
+        """Alerts no sink accepted, recent and not yet tried ``max_attempts`` times."""
+        rows = self.db.execute(
+            "select id, payload, attempts from alerts where status = 'failed' and payload != '' "
+            "and created_at >= ? and attempts < ? order by id",
+            [since, max_attempts],
+        ).fetchall()
+        return [{"id": r[0], "payload": r[1], "attempts": r[2]} for r in rows]
+
+    def retried_alert(self, alert_id: int, *, status: str, error: str = "") -> None:
+        self.db.execute(
+            "update alerts set status = ?, error = ?, attempts = attempts + 1 where id = ?",
+            [status, error[:2000], alert_id],
+        )
 
     # -- dead letters --------------------------------------------------------
 
