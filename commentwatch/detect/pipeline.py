@@ -145,15 +145,15 @@ class RulesComponent:
     def __call__(self, doc: Doc) -> Doc:
         hits: list[Hit] = doc._.cw_hits or []
         present = {cue for hit in hits for cue in hit.cues}
-        # Most comments cannot satisfy any rule: skip the Matcher for them.
-        if not any(present.issuperset(rule.all) for rule in self.rules.values()):
-            return doc
-        text: NormalizedText = doc.user_data[TEXT_KEY]
         minors = bool(doc.user_data.get(MINORS_KEY))
         satisfied = {
             name for name, rule in self.rules.items()
             if present.issuperset(rule.all) and (minors or not rule.minors_video)
         }
+        # Most comments satisfy no rule: they never reach a Matcher.
+        if not satisfied:
+            return doc
+        text: NormalizedText = doc.user_data[TEXT_KEY]
         # The Matcher finds the tightest token span for each satisfied rule.
         fired: dict[str, tuple[int, int]] = {}
         for name, start, end in self._matches(doc, satisfied):
