@@ -94,8 +94,7 @@ class LexiconMatcher:
                 if initials:
                     forms["compact"][initials].append(_Form(entry, "initials", True))
         self._automata = {s: _automaton(f, as_bytes=s in self.BYTE_STREAMS) for s, f in forms.items()}
-        allow = {normalizer.compact(p): None for p in lexicon.allow}
-        self._allow = _automaton({k: [] for k in allow if k})
+        self._allow = _automaton({phrase: [] for phrase in map(normalizer.compact, lexicon.allow) if phrase})
 
     def find(self, text: NormalizedText) -> list[Hit]:
         hits: list[Hit] = []
