@@ -18,14 +18,7 @@ from dataclasses import dataclass, field
 from xml.parsers import expat
 
 from commentwatch.sources.pages import Malformed, Page
-from commentwatch.sources.payloads import (
-    Field,
-    dump_item,
-    item_problem,
-    item_where,
-    raw_text,
-    split_page,
-)
+from commentwatch.sources.payloads import Field, parse_item_page, raw_text
 from commentwatch.values import Comment, Kind, Video
 
 #: The eight fields of the ``p`` attribute, with their parsers.
@@ -210,22 +203,15 @@ DANMAKU_FIELDS = (
 
 def parse_danmaku_json(body: bytes, video: Video, cursor: str | None, where: str) -> Page:
     """A page of ``GET /api/v1/videos/{id}/danmaku?format=json``."""
-    raw_items, next_cursor, malformed = split_page(body, cursor, where)
-    comments = []
-    for index, item in enumerate(raw_items):
-        problem = item_problem(item, DANMAKU_FIELDS, "dmid")
-        if problem is not None:
-            malformed.append(Malformed(item_where(where, index, item, "dmid"), dump_item(item), f"danmaku item {index}: {problem}"))
-            continue
-        comments.append(
-            Comment(
-                id=item["dmid"],
-                text=item["text"],
-                video=video,
-                kind=Kind.DANMAKU,
-                author_id=item["user_hash"],
-                parent_id=None,
-                created_at=float(item["timestamp"]),
-            )
-        )
-    return Page(comments, next_cursor, malformed)
+    return parse_item_page(
+        body, cursor, where, fields=DANMAKU_FIELDS, id_key="dmid", label="danmaku item",
+        build=lambda item: Comment(
+            id=item["dmid"],
+            text=item["text"],
+            video=video,
+            kind=Kind.DANMAKU,
+            author_id=item["user_hash"],
+            parent_id=None,
+            created_at=float(item["timestamp"]),
+        ),
+    )

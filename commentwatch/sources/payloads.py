@@ -128,27 +128,36 @@ COMMENT_FIELDS = (
 )
 
 
-def parse_comments(body: bytes, video: Video, cursor: str | None, where: str) -> Page:
-    """A page of ``GET /api/v1/videos/{id}/comments``."""
+def parse_item_page(
+    body: bytes, cursor: str | None, where: str, *,
+    fields: tuple[Field, ...], id_key: str, label: str, build: Callable[[dict], Comment],
+) -> Page:
+    """A JSON page of items: each valid item built into a ``Comment``, each invalid one set aside."""
     raw_items, next_cursor, malformed = split_page(body, cursor, where)
     comments = []
     for index, item in enumerate(raw_items):
-        problem = item_problem(item, COMMENT_FIELDS, "id")
+        problem = item_problem(item, fields, id_key)
         if problem is not None:
-            malformed.append(Malformed(item_where(where, index, item, "id"), dump_item(item), f"item {index}: {problem}"))
+            malformed.append(Malformed(item_where(where, index, item, id_key), dump_item(item), f"{label} {index}: {problem}"))
             continue
-        comments.append(
-            Comment(
-                id=item["id"],
-                text=item["text"],
-                video=video,
-                kind=Kind.COMMENT,
-                author_id=item["author_id"],
-                parent_id=item.get("parent_id"),
-                created_at=float(item["created_at"]),
-            )
-        )
+        comments.append(build(item))
     return Page(comments, next_cursor, malformed)
+
+
+def parse_comments(body: bytes, video: Video, cursor: str | None, where: str) -> Page:
+    """A page of ``GET /api/v1/videos/{id}/comments``."""
+    return parse_item_page(
+        body, cursor, where, fields=COMMENT_FIELDS, id_key="id", label="item",
+        build=lambda item: Comment(
+            id=item["id"],
+            text=item["text"],
+            video=video,
+            kind=Kind.COMMENT,
+            author_id=item["author_id"],
+            parent_id=item.get("parent_id"),
+            created_at=float(item["created_at"]),
+        ),
+    )
 
 
 def item_where(where: str, index: int, item: Any, id_key: str) -> str:

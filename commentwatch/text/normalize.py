@@ -100,7 +100,6 @@ class Normalizer:
         }
         self._plain_table = CharTable(self._fold_plain)
         self._separators = re.compile(fold.separator_class() + "+")
-        self._resizing = re.compile(self._resizing_class())
         self._syllable_codes = _SyllableCodes()
         self._pinyin_table = CharTable(lambda c: self._syllable_codes[syllable(c)] if _is_han(c) else c)
         self._digit_table = CharTable(fold.to_ascii_digit)
@@ -109,6 +108,11 @@ class Normalizer:
     def _fold_key(char: str) -> str:
         folded = fold.to_simplified(fold.case_fold(fold.compat_fold(char)))
         return folded if len(folded) == 1 else char
+
+    @cached_property
+    def _resizing(self) -> re.Pattern[str]:
+        """Built on first use: a lint run, which never maps offsets, skips it."""
+        return re.compile(self._resizing_class())
 
     def _resizing_class(self) -> str:
         """A regex class of the characters ``plain`` drops or expands.
