@@ -8,17 +8,21 @@ from hypothesis import strategies as st
 
 from commentwatch.detect.contact import ContactDetector
 from commentwatch.detect.lexicon import load_lexicon
-from commentwatch.detect.matcher import LexiconMatcher
+from commentwatch.detect.matcher import CUE_REPEATS, MAX_HITS, LexiconMatcher
 from commentwatch.text.normalize import Normalizer
 
 FIXTURE = Path(__file__).parent / "fixtures" / "lexicon"
 
 
 @pytest.fixture(scope="module")
-def find():
+def matcher():
     lexicon = load_lexicon(FIXTURE)
-    normalizer = Normalizer(lexicon.char_substitutions)
-    matcher = LexiconMatcher(lexicon, normalizer)
+    return LexiconMatcher(lexicon, Normalizer(lexicon.char_substitutions))
+
+
+@pytest.fixture(scope="module")
+def find(matcher):
+    normalizer = matcher.normalizer
     contacts = ContactDetector()
 
     def find(text):
@@ -62,6 +66,26 @@ def test_exact_terms_do_not_match_across_separators(find):
     assert [t for t, _, _ in find("腿")] == ["腿"]
 
 
+def test_exact_terms_written_with_separators_match_in_plain(find):
+    # The compact stream drops the plus sign, so +v is matched where it is kept.
+    assert ("+v", "+v", "") in find("私聊+v")
+    assert [t for t, _, _ in find("v")] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("别告诉八妈哦", True),  # 爸 and 八 sound alike
+        ("鳖告诉爸妈哦", True),  # the first characters too
+        ("别告诉八马哦", True),  # every character may be replaced
+        ("别告诉你哦", False),  # the first two sound right, the rest does not
+        ("别告", False),  # the text ends inside the term
+    ],
+)
+def test_homophones_are_checked_by_sound_past_the_key(find, text, found):
+    assert any(term == "别告诉爸妈" for term, _, _ in find(text)) is found
+
+
 def test_allow_list_drops_innocent_phrases(find):
     assert find("可以用微信支付吗") == []
 
@@ -75,6 +99,11 @@ def test_allow_list_drops_innocent_phrases(find):
         ("①③⑧①②③④⑤⑥⑦⑧", "phone number", "①③⑧①②③④⑤⑥⑦⑧"),
         ("扣扣 123456789", "qq number", "扣扣 123456789"),
         ("vx: lolita_88", "wechat id", "vx: lolita_88"),
+        ("微信号：abc_123", "wechat id", "微信号：abc_123"),
+        ("绿泡泡 abcdefg", "wechat id", "绿泡泡 abcdefg"),
+        ("https://t.cn/abc", "url", "https://t.cn/abc"),
+        ("xx-yy.top", "url", "xx-yy.top"),
+        ("住幸福家园二号楼", "home address", "住幸福家园二号楼"),
         ("加v abc12345", "wechat id", "v abc12345"),
         ("微 信 abcdef12", "wechat id", "微 信 abcdef12"),
         ("看这里 www.example.com/x", "url", "www.example.com/x"),
@@ -88,9 +117,50 @@ def test_contact_and_privacy_detectors(find, text, term, span):
     assert (term, span) in found
 
 
-@pytest.mark.parametrize("text", ["我今年13岁", "2023年8月", "第123456期", "这个视频好可爱"])
+@pytest.mark.parametrize(
+    "text",
+    ["我今年13岁", "2023年8月", "第123456期", "这个视频好可爱", "楼主好人", "微信支付 ok", "好的...然后呢", "v我50"],
+)
 def test_numbers_that_are_not_contacts(find, text):
     assert find(text) == []
+
+
+def _pipeline_find(matcher, text):
+    """Contacts first, then the lexicon with their cues, as the pipeline runs them."""
+    normalized = matcher.normalizer.normalize(text)
+    contacts = ContactDetector().find(normalized)
+    return [(h.term, text[h.start:h.end]) for h in matcher.find(normalized, others=contacts) + contacts]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A cue alone completes no rule: nothing to return.
+        ("孩子多大了", []),
+        ("腿", []),
+        # Two cues that complete age_question + private_contact.
+        ("多大了 私聊", [("多大", "多大"), ("私聊", "私聊")]),
+        # The second cue comes from the contact detector.
+        ("几岁啦 扣扣 123456789", [("几岁", "几岁"), ("qq number", "扣扣 123456789")]),
+        # A hit of severity 1-3 is returned whether or not a rule completes.
+        ("约炮吗", [("约炮", "约炮")]),
+    ],
+)
+def test_cues_are_returned_only_when_a_rule_may_need_them(matcher, text, expected):
+    assert sorted(_pipeline_find(matcher, text)) == sorted(expected)
+
+
+def test_a_wall_of_cues_hides_neither_terms_nor_other_cues(matcher):
+    text = "小妹妹" * 2000 + "腿" + "约炮"
+    found = _pipeline_find(matcher, text)
+    assert ("约炮", "约炮") in found
+    assert ("腿", "腿") in found  # minor_reference + body completes minor_body
+    assert sum(1 for term, _ in found if term == "小妹妹") <= CUE_REPEATS
+
+
+def test_hits_are_capped_per_text(matcher):
+    text = "约炮 " * 1000
+    assert 0 < len(matcher.find(matcher.normalizer.normalize(text))) <= MAX_HITS
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,11 @@ def test_digits_in_any_form(char, digit):
     assert fold.to_ascii_digit(char) == digit
 
 
+def test_noise_characters_become_spaces_and_a_literal_hyphen_stays(normalizer):
+    assert normalizer.plain("a❤b") == "a b"
+    assert normalizer.plain("xx-yy.top") == "xx-yy.top"
+
+
 def test_separators_are_spaces_punctuation_symbols_and_emoji():
     assert all(fold.is_separator(c) for c in " .,，。!~★❤😀+")
     assert not any(fold.is_separator(c) for c in "加a1")

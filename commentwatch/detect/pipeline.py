@@ -85,7 +85,8 @@ class LexiconComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         text: NormalizedText = doc.user_data[TEXT_KEY]
-        hits = self.matcher.find(text) + self.contacts.find(text)
+        contacts = self.contacts.find(text)
+        hits = self.matcher.find(text, others=contacts) + contacts
         doc._.cw_hits = hits
         if doc._.cw_evidence is None:
             doc._.cw_evidence = []

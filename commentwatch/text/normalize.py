@@ -1,7 +1,7 @@
 """Normalisation: read a comment the way a moderator would, keep the way back.
 
 A ``Normalizer`` turns a comment into several *streams*, each a string the
-lexicon automata run over:
+detectors read:
 
 - ``plain``: every character folded (full-width, case, traditional,
   invisible characters dropped, homoglyph substitutions) — separators kept;
@@ -10,8 +10,8 @@ lexicon automata run over:
   加微微微信;
 - ``pinyin``: ``compact`` with each Chinese character replaced by a code
   for its toneless syllable, so characters that sound alike become equal —
-  catches homophones (家威信 reads as 加微信). One code character per
-  character, so its offsets are ``compact``'s;
+  家威信 reads as 加微信. One code character per character, so its offsets
+  are ``compact``'s. The matcher reads it only where a homophone key fired;
 - ``digits``: ``compact`` with every numeral form as an ASCII digit — for
   phone and QQ numbers written as 幺三八 or ①③⑧.
 
@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from functools import cached_property
+from functools import cache, cached_property
 
 from pypinyin import Style, lazy_pinyin
 from pypinyin.pinyin_dict import pinyin_dict
@@ -83,6 +83,37 @@ def syllable(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
+def everyday_homophones(reading: str) -> frozenset[str]:
+    """The everyday characters (GB 2312's 6,763) read as ``reading``.
+
+    Evaders spell a word with other common characters of the same sound
+    (家威信 for 加微信); rare characters are not worth keying every term on.
+    """
+    return _everyday_by_syllable().get(reading, frozenset())
+
+
+@cache
+def everyday_chars() -> str:
+    """GB 2312's 6,763 characters, the everyday set of simplified Chinese."""
+    chars = []
+    for high in range(0xB0, 0xF8):  # levels 1 and 2
+        for low in range(0xA1, 0xFF):
+            try:
+                chars.append(bytes((high, low)).decode("gb2312"))
+            except UnicodeDecodeError:
+                continue  # unassigned code points at the end of some rows
+    return "".join(chars)
+
+
+@cache
+def _everyday_by_syllable() -> dict[str, frozenset[str]]:
+    """Computed once per process: a pure function of pypinyin's tables."""
+    readings: dict[str, set[str]] = {}
+    for char in everyday_chars():
+        readings.setdefault(syllable(char), set()).add(char)
+    return {reading: frozenset(chars) for reading, chars in readings.items()}
+
+
 def initial(char: str) -> str:
     return lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default")[0]
 
@@ -131,8 +162,11 @@ class Normalizer:
         text = fold.to_simplified(fold.drop_invisible(fold.case_fold(fold.compat_fold(char))))
         out = []
         for c in text:
-            target = self._substitutions.get(c, c)
-            out.append(" " if target == NOISE else target)
+            target = self._substitutions.get(c)
+            if target is None:
+                out.append(c)  # a literal "-" is itself, not the noise marker
+            else:
+                out.append(" " if target == NOISE else target)
         return "".join(out)
 
     # -- streams -------------------------------------------------------------
@@ -155,8 +189,12 @@ class Normalizer:
         return compact.translate(self._digit_table)
 
     def normalize(self, text: str) -> NormalizedText:
-        plain = self.plain(text)
-        return NormalizedText(self, text, plain, self.compact_of_plain(plain))
+        # ``compact_of_plain`` inlined: this runs for every comment.
+        plain = text.translate(self._plain_table)
+        compact = self._separators.sub("", plain)
+        if _ANY_REPEAT.search(compact):
+            compact = _REPEAT.sub(r"\1", compact)
+        return NormalizedText(self, text, plain, compact)
 
     # -- term forms (lexicon entries go through the same folding) ------------
     def pinyin_form(self, compact_term: str) -> str:
@@ -179,9 +217,12 @@ class Normalizer:
 
     def evasions(self, segment: str) -> list[str]:
         """Name the tricks that normalisation undid inside ``segment``."""
-        if self.plain(segment) == segment and not self._separators.search(segment):
-            if not _ANY_REPEAT.search(segment):
-                return []
+        if (
+            self.plain(segment) == segment
+            and not self._separators.search(segment)
+            and not _ANY_REPEAT.search(segment)
+        ):
+            return []
         found: set[str] = set()
         for char in segment:
             if fold.is_invisible(char):
@@ -207,12 +248,16 @@ class Normalizer:
         """For each character of ``plain(text)``, its index in ``text``."""
         if (plain is not None and plain == text) or not self._resizing.search(text):
             return range(len(text))  # every character folded to exactly one
+        # Only the characters that drop or expand break the identity map.
         offsets: list[int] = []
+        position = 0
         table = self._plain_table
-        for index, char in enumerate(text):
-            out = table[ord(char)]
-            if out:
-                offsets.extend([index] * len(out))
+        for match in self._resizing.finditer(text):
+            index = match.start()
+            offsets.extend(range(position, index))
+            offsets.extend([index] * len(table[ord(match.group())]))
+            position = index + 1
+        offsets.extend(range(position, len(text)))
         return offsets
 
     def compact_offsets(self, plain: str, compact: str | None = None) -> Sequence[int]:
@@ -221,27 +266,21 @@ class Normalizer:
             return range(len(plain))
         kept: list[int] = []
         position = 0
-        # The same regex as the fast path decides what is a separator.
+        # The same regexes as the fast path decide what is a separator and
+        # what is a run.
         for match in self._separators.finditer(plain):
             kept.extend(range(position, match.start()))
             position = match.end()
         kept.extend(range(position, len(plain)))
         if compact is not None and len(kept) == len(compact):
             return kept  # no run was collapsed
-        # Collapse runs exactly as _REPEAT.sub does: a run of three or more
-        # keeps its first character.
-        chars = [plain[i] for i in kept]
+        joined = self._separators.sub("", plain)
         offsets: list[int] = []
-        i = 0
-        while i < len(kept):
-            run = i + 1
-            while run < len(kept) and chars[run] == chars[i]:
-                run += 1
-            if run - i >= 3 and chars[i] not in fold.NUMERAL_CHARS:
-                offsets.append(kept[i])
-            else:
-                offsets.extend(kept[i:run])
-            i = run
+        position = 0
+        for run in _REPEAT.finditer(joined):  # a run keeps its first character
+            offsets.extend(kept[position : run.start() + 1])
+            position = run.end()
+        offsets.extend(kept[position:])
         return offsets
 
 
