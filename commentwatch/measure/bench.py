@@ -189,7 +189,8 @@ def add_scan_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("bench", help="measure throughput (scan path; 'live' against the reference service)")
+    parser = subparsers.add_parser(
+        "bench", help="measure throughput (scan path; 'embed' for a model's batch sweep; 'live' against the reference service)")
     add_scan_arguments(parser)
     parser.set_defaults(handler=run_bench_scan)
     suites = parser.add_subparsers(dest="suite", metavar="SUITE")
@@ -197,6 +198,9 @@ def register(subparsers) -> None:
                              formatter_class=argparse.RawDescriptionHelpFormatter)
     add_scan_arguments(scan)
     scan.set_defaults(handler=run_bench_scan)
+    from commentwatch.measure.bench_embed import add_embed_parser
+
+    add_embed_parser(suites)
     try:
         from commentwatch.measure.bench_live import add_live_parser
     except ImportError:
