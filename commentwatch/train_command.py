@@ -19,7 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from commentwatch.config import DEFAULT_DATA_DIR, DEFAULT_LEXICON_DIR, PACKAGE_DIR, load_config
+from commentwatch.config import (
+    DEFAULT_DATA_DIR,
+    DEFAULT_LEXICON_DIR,
+    PACKAGE_DIR,
+    load_config,
+)
 from commentwatch.values import HARM_CATEGORIES, Comment, Video
 
 log = logging.getLogger(__name__)
@@ -327,9 +332,9 @@ def classifier_card(classifier, args) -> str:
         f"- Heads: {', '.join(classifier.categories)}",
         f"- Embedding model: `{info.get('model')}`, weights fingerprint `{classifier.model_fingerprint}`",
         "  (loading against another model is refused).",
-        f"- Trained {info.get('trained')} on: commentwatch child-safety `train.jsonl` "
+        (f"- Trained {info.get('trained')} on: commentwatch child-safety `train.jsonl` "
         f"({info['data']['labelled_train']} comments) and COLD `train.csv` ({info['data']['cold_train']} "
-        "texts, read in place). The abuse head learns from both; the other heads from the child-safety",
+        "texts, read in place). The abuse head learns from both; the other heads from the child-safety"),
         f"  data only (C={CHILD_SAFETY_C}, positives weighted x{CHILD_SAFETY_POSITIVE_WEIGHT:g}), since COLD's texts would",
         "  drown their few dozen positives. The test split is never used.",
         "- Thresholds tuned on child-safety `train.jsonl` (out-of-fold probabilities) plus `dev.jsonl`",

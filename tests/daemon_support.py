@@ -78,10 +78,10 @@ class WebhookReceiver:
 
 # -- the daemon against a reference service ---------------------------------
 
-import asyncio  # noqa: E402
-import sqlite3  # noqa: E402
+import asyncio
+import sqlite3
 
-from commentwatch.config import (  # noqa: E402
+from commentwatch.config import (
     AlertsConfig,
     Config,
     DetectConfig,
@@ -137,10 +137,10 @@ def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 # -- fixtures (import them into a test module to use them) -------------------
 
-import pytest_asyncio  # noqa: E402
+import pytest_asyncio
 
-from commentwatch.daemon.reference_process import ReferenceProcess  # noqa: E402
-from commentwatch.daemon.run import run_worker, wait_until_ready  # noqa: E402
+from commentwatch.daemon.reference_process import ReferenceProcess
+from commentwatch.daemon.run import run_worker, wait_until_ready
 
 CHILD_VIDEO = {"id": "kid1", "title": "小学生舞蹈比赛", "tags": ["舞蹈"], "description": "",
                "featuring_minors": True}

@@ -14,7 +14,13 @@ from daemon_support import WebhookReceiver, free_port, redis_server
 
 from commentwatch.act.alerter import Alerter
 from commentwatch.act.ratelimit import RedisAlertGate, SqliteAlertGate
-from commentwatch.act.sinks import AlertMessage, EmailSink, SinkError, WebhookSink, webhook_payload
+from commentwatch.act.sinks import (
+    AlertMessage,
+    EmailSink,
+    SinkError,
+    WebhookSink,
+    webhook_payload,
+)
 from commentwatch.record.store import Record
 from commentwatch.values import Action, Comment, Evidence, Verdict, Video
 

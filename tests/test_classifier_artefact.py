@@ -13,8 +13,8 @@ from commentwatch.detect.classifier import (
     Classifier,
     ClassifierError,
     HeadSpec,
-    fit,
     NgramHasher,
+    fit,
 )
 from commentwatch.embed.embedder import load_embedder
 

@@ -10,7 +10,12 @@ import pytest
 
 from commentwatch.reference import phrases
 from commentwatch.reference.store import Store
-from commentwatch.reference.traffic import TrafficGenerator, TrafficPump, seed_catalogue, user_hash
+from commentwatch.reference.traffic import (
+    TrafficGenerator,
+    TrafficPump,
+    seed_catalogue,
+    user_hash,
+)
 
 
 @pytest.fixture

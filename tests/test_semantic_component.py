@@ -16,7 +16,11 @@ from spacy.util import get_words_and_spaces
 
 import commentwatch.detect.semantic  # noqa: F401  (registers the factory)
 from commentwatch.config import DEFAULT_LEXICON_DIR, Config
-from commentwatch.detect.exemplars import ExemplarError, ExemplarIndex, read_exemplar_file
+from commentwatch.detect.exemplars import (
+    ExemplarError,
+    ExemplarIndex,
+    read_exemplar_file,
+)
 from commentwatch.detect.semantic import FACTORY, token_texts
 from commentwatch.embed.embedder import load_embedder
 from commentwatch.values import Comment, Video

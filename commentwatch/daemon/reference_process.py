@@ -10,7 +10,7 @@ import asyncio
 import secrets
 import sys
 import tempfile
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -32,10 +32,10 @@ class ReferenceProcess:
         self._log = None
         self._drain: asyncio.Task[None] | None = None
 
-    async def __aenter__(self) -> ReferenceProcess:
+    async def __aenter__(self) -> Self:
         # Its log goes to a file (a pipe nobody reads would fill and block it);
         # when it fails to start, the tail of that file says why.
-        self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()  # noqa: SIM115
+        self._log = open(self.log_path, "w+b") if self.log_path else tempfile.TemporaryFile()  # noqa: SIM115, ASYNC230 (opened once, at start-up)
         # "--token=…" in one word: a random token may begin with "-".
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "commentwatch.reference", "--host", self.host, "--port", "0",
@@ -72,7 +72,7 @@ class ReferenceProcess:
         while await self.proc.stdout.read(65536):
             pass
 
-    async def __aexit__(self, *exc: Any) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         if self._drain is not None:
             self._drain.cancel()
         if self._session is not None:

@@ -302,7 +302,7 @@ class Worker:
     async def reload_lexicon(self) -> bool:
         try:
             reloaded = bool(await self.in_judge_thread(self.judge.reload_if_changed))
-        except Exception as exc:  # a broken edit must not stop the daemon; the old lexicon stays
+        except Exception as exc:  # noqa: BLE001 — a broken edit must not stop the daemon; the old lexicon stays
             self.metrics.errors.labels(stage="lexicon_reload").inc()
             log.error("lexicon reload failed, keeping the previous lexicon: %s", exc)
             return False

@@ -15,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from commentwatch.embed.distill import TEACHER, DistillSettings, TeacherCache, distil_rows, save_model
+from commentwatch.embed.distill import (
+    TEACHER,
+    DistillSettings,
+    TeacherCache,
+    distil_rows,
+    save_model,
+)
 from commentwatch.embed.vocabulary import build_vocabulary, lexicon_terms
 
 log = logging.getLogger(__name__)
@@ -141,11 +147,11 @@ def model_card(info: dict) -> str:
     if "teacher_agreement_spearman" in f:
         lines += [
             "",
-            f"- Spearman correlation of pairwise cosines with the teacher's, 1,000 COLD dev sentences: "
-            f"{f['teacher_agreement_spearman']:.3f}",
-            f"- COLD dev, logistic regression on this model's vectors alone (trained on COLD train): accuracy "
+            (f"- Spearman correlation of pairwise cosines with the teacher's, 1,000 COLD dev sentences: "
+            f"{f['teacher_agreement_spearman']:.3f}"),
+            (f"- COLD dev, logistic regression on this model's vectors alone (trained on COLD train): accuracy "
             f"{f['cold_dev_accuracy_embedding_only']:.3f}, macro-F1 {f['cold_dev_macro_f1_embedding_only']:.3f} "
-            "(the teacher's own vectors give 0.871 accuracy the same way).",
+            "(the teacher's own vectors give 0.871 accuracy the same way)."),
         ]
     lines += [
         "",

@@ -110,7 +110,7 @@ class StaticEmbedder:
 
         self.model = model
         self.name = name or str(model)
-        module = list(model)[0]
+        module = next(iter(model))
         self.tokenizer = module.tokenizer
         self.matrix = module.embedding.weight.detach().cpu().float().numpy()
         self.dimension = int(self.matrix.shape[1])

@@ -191,8 +191,8 @@ def summarise(items: list[dict[str, Any]], judged_at: dict[str, float], *, t0: f
 def format_result(r: dict[str, Any]) -> str:
     v, h = r["verdict_latency_ms"], r["hide_latency_ms"]
     return "\n".join([
-        f"live bench: asked {r['rate_asked']:g}/s for {r['duration_s']} s "
-        f"({'with' if r['semantic'] else 'without'} the semantic stage)",
+        (f"live bench: asked {r['rate_asked']:g}/s for {r['duration_s']} s "
+        f"({'with' if r['semantic'] else 'without'} the semantic stage)"),
         f"posted   {r['posted']} items ({r['posted_per_s']}/s)",
         f"handled  {r['handled']} items ({r['handled_per_s']}/s sustained); "
         + (f"drained {r['drain_after_stop_s']} s after traffic stopped" if r["drained"] else "NOT drained"),

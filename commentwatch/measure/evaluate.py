@@ -349,16 +349,16 @@ def render(report: dict[str, Any], *, show: int) -> str:
         off = report["offensive"]
         lines += [
             f"accuracy {_pct(report['accuracy'])}   macro-F1 {_pct(report['macro_f1'])}",
-            f"offensive class: precision {_pct(off['precision'])} recall {_pct(off['recall'])} F1 {_pct(off['f1'])}"
-            f"   (tp {off['tp']} fp {off['fp']} fn {off['fn']} tn {off['tn']})",
+            (f"offensive class: precision {_pct(off['precision'])} recall {_pct(off['recall'])} F1 {_pct(off['f1'])}"
+            f"   (tp {off['tp']} fp {off['fp']} fn {off['fn']} tn {off['tn']})"),
             f"hide only: precision {_pct(report['hide_only']['precision'])} recall {_pct(report['hide_only']['recall'])}",
         ]
         return "\n".join(lines + _render_cases(report, show))
     o, h, hn = report["overall"], report["hide_only"], report["hard_negatives"]
     lines += [
         f"positives {report['positives']}  negatives {report['negatives']}",
-        f"flagged (alert or hide): precision {_pct(o['precision'])} recall {_pct(o['recall'])} F1 {_pct(o['f1'])}"
-        f"   (tp {o['tp']} fp {o['fp']} fn {o['fn']} tn {o['tn']})",
+        (f"flagged (alert or hide): precision {_pct(o['precision'])} recall {_pct(o['recall'])} F1 {_pct(o['f1'])}"
+        f"   (tp {o['tp']} fp {o['fp']} fn {o['fn']} tn {o['tn']})"),
         f"hide only:               precision {_pct(h['precision'])} recall {_pct(h['recall'])} F1 {_pct(h['f1'])}",
         f"hard negatives: {hn['total']}, alerted {hn['alerted']}, hidden {hn['hidden']}",
         "",

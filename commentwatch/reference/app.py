@@ -20,7 +20,12 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from commentwatch.reference.faults import AFTER_MODES, BEFORE_MODES, FaultPlan, FaultSpecError
+from commentwatch.reference.faults import (
+    AFTER_MODES,
+    BEFORE_MODES,
+    FaultPlan,
+    FaultSpecError,
+)
 from commentwatch.reference.store import ItemRecord, Store, StoreError
 from commentwatch.reference.traffic import TrafficPump
 

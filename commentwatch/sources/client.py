@@ -28,7 +28,13 @@ from yarl import URL
 
 from commentwatch.sources.danmaku import parse_danmaku_json, parse_danmaku_xml
 from commentwatch.sources.pages import Malformed, Page
-from commentwatch.sources.payloads import PayloadError, VideoList, decode_json, parse_comments, parse_videos
+from commentwatch.sources.payloads import (
+    PayloadError,
+    VideoList,
+    decode_json,
+    parse_comments,
+    parse_videos,
+)
 from commentwatch.values import Kind, Video
 
 __all__ = [
