@@ -103,6 +103,10 @@ class WorkerConfig:
     #: "minors" watches only videos featuring children; "all" watches every video.
     watch: typing.Literal["minors", "all"] = "minors"
     discover_interval_s: float = 60.0
+    #: A watched video missing from the video list this long is no longer
+    #: polled (it may still get comments while the list shows only recent
+    #: uploads). A video whose streams answer 404 is dropped at once.
+    unlisted_grace_s: float = 21600.0
     #: Videos featuring children are polled this often …
     minors_poll_interval_s: float = 1.0
     #: … and the others (when watched) this often.
@@ -123,6 +127,8 @@ class WorkerConfig:
                      "lexicon_reload_interval_s"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"worker.{name}: must be above 0, got {getattr(self, name)}")
+        if self.unlisted_grace_s < 0:
+            raise ConfigError(f"worker.unlisted_grace_s: must be 0 or more, got {self.unlisted_grace_s}")
         if self.concurrency < 1:
             raise ConfigError(f"worker.concurrency: must be at least 1, got {self.concurrency}")
         if not 1 <= self.page_size <= 1000:

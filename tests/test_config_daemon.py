@@ -41,6 +41,7 @@ def test_record_path_is_relative_to_the_config_file(tmp_path):
         ("[worker]\npoll_every = 3\n", "worker.poll_every: unknown key"),
         ('[worker]\nwatch = "kids"\n', "worker.watch: expected one of 'minors', 'all'"),
         ("[worker]\nconcurrency = 0\n", "worker.concurrency: must be at least 1"),
+        ("[worker]\nunlisted_grace_s = -1\n", "worker.unlisted_grace_s: must be 0 or more"),
         ('[worker]\ndigest_at = "25:00"\n', "worker.digest_at: expected HH:MM"),
         ('[service]\nbase_url = "ftp://x"\n', "service.base_url: expected an http(s) URL"),
         ("[service]\ntimeout_s = -1\n", "service.timeout_s: must be above 0"),

@@ -219,3 +219,25 @@ async def test_probe_reads_everything_posted(reference_service_factory):
     # The catch-up read before measuring hides too; nothing is hidden twice.
     assert stats["hide_calls"] >= report.hides and stats["ever_hidden"] == stats["hide_calls"]
     assert stats["hide_already"] == 0
+
+
+def test_an_unlisted_video_keeps_its_streams_and_a_removed_one_answers_404(reference_service):
+    reference_service.admin("POST", "/admin/videos", {"id": "gone1", "title": "t"})
+    reference_service.admin("POST", "/admin/videos", {"id": "quiet1", "title": "t", "listed": False})
+    listed = {v["id"] for v in api(reference_service, "/api/v1/videos")["items"]}
+    assert "gone1" in listed and "quiet1" not in listed
+    reference_service.post_comment("quiet1", "还在")
+    assert [c["text"] for c in api(reference_service, "/api/v1/videos/quiet1/comments")["items"]] == ["还在"]
+
+    assert reference_service.admin("DELETE", "/admin/videos/gone1") == {"removed": "gone1"}
+    assert "gone1" not in {v["id"] for v in api(reference_service, "/api/v1/videos")["items"]}
+    for path in ("/api/v1/videos/gone1/comments", "/api/v1/videos/gone1/danmaku"):
+        with pytest.raises(AdminError) as caught:
+            reference_service.admin("GET", path)
+        assert caught.value.status == 404 and "no video with id 'gone1'" in caught.value.body["error"]
+    with pytest.raises(AdminError) as caught:
+        reference_service.admin("DELETE", "/admin/videos/gone1")
+    assert caught.value.status == 404
+    with pytest.raises(AdminError) as caught:
+        reference_service.admin("POST", "/admin/videos", {"id": "x1", "listed": "no"})
+    assert caught.value.status == 400 and "listed: expected true or false" in caught.value.body["error"]

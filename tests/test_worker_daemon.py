@@ -48,6 +48,50 @@ async def test_by_default_only_videos_featuring_children_are_watched(tmp_path, s
     assert watched == {"kid1": 1, "guess1": 1, "adult1": 0}
 
 
+SECOND_CHILD_VIDEO = {"id": "kid2", "title": "幼儿园毕业典礼", "tags": ["儿童"], "description": "",
+                      "featuring_minors": True}
+
+
+async def _watching_kid2(service, db):
+    on_kid2 = await post(service, OFFENDING, video="kid2")
+    await eventually(lambda: hidden_item(service, "comment", on_kid2["id"]), what="kid2 watched")
+
+
+async def _no_longer_watched(service, db):
+    await eventually(lambda: query(db, "select 1 from videos where id = 'kid2' and watched = 0"),
+                     what="kid2 no longer watched")
+    later = await post(service, OFFENDING, video="kid2")
+    still = await post(service, OFFENDING, video="kid1")
+    await eventually(lambda: hidden_item(service, "comment", still["id"]), what="kid1 still watched")
+    await asyncio.sleep(0.6)  # several poll rounds
+    assert (await item(service, "comment", later["id"]))["hide_calls"] == 0
+    assert not query(db, "select 1 from comments where id = ?", (later["id"],))
+
+
+async def test_a_video_missing_from_the_list_past_the_grace_is_no_longer_polled(tmp_path, service, worker):
+    await service.admin_post("/admin/videos", SECOND_CHILD_VIDEO)
+    db = tmp_path / "r.db"
+    await worker(daemon_config(db, service.url, unlisted_grace_s=1.0))
+    await _watching_kid2(service, db)
+    await service.admin_post("/admin/videos", {**SECOND_CHILD_VIDEO, "listed": False})
+    # Within the grace it is still polled: the list may show recent uploads only.
+    await asyncio.sleep(0.6)
+    assert query(db, "select watched from videos where id = 'kid2'") == [(1,)]
+    await _no_longer_watched(service, db)
+
+
+async def test_a_deleted_video_is_dropped_at_its_first_404(tmp_path, service, worker):
+    await service.admin_post("/admin/videos", SECOND_CHILD_VIDEO)
+    db = tmp_path / "r.db"
+    await worker(daemon_config(db, service.url))  # the default grace: hours
+    await _watching_kid2(service, db)
+    await service.admin_delete("/admin/videos/kid2")
+    await eventually(lambda: query(db, "select 1 from videos where id = 'kid2' and watched = 0"),
+                     timeout=3, what="kid2 dropped")
+    still = await post(service, OFFENDING, video="kid1")
+    await eventually(lambda: hidden_item(service, "comment", still["id"]), what="kid1 still watched")
+
+
 async def test_a_lexicon_edit_applies_without_restart(tmp_path, service, worker):
     lexicon = tmp_path / "lexicon"
     shutil.copytree(DEFAULT_LEXICON_DIR, lexicon)

@@ -98,3 +98,9 @@ class ReferenceProcess:
         async with self._session.post(self.url + path, json=body) as response:
             response.raise_for_status()
             return await response.json()
+
+    async def admin_delete(self, path: str) -> Any:
+        assert self._session is not None
+        async with self._session.delete(self.url + path) as response:
+            response.raise_for_status()
+            return await response.json()

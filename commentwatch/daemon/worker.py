@@ -66,6 +66,8 @@ class Worker:
         self.videos: dict[str, Video] = {}
         #: Our decision per video id: does it feature children?
         self.minors: dict[str, bool] = {}
+        #: When (monotonic) each known video was last in the video list.
+        self._last_listed: dict[str, float] = {}
         self._polls = asyncio.Semaphore(config.worker.concurrency)
         self._polling: set[tuple[str, Kind]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -175,12 +177,14 @@ class Worker:
                                            raw=bad.raw):
                 self.metrics.dead_letters.labels(kind="video").inc()
                 log.warning("dead letter from the video list at %s: %s", bad.where, bad.reason)
+        listed_at = time.monotonic()
         for video in listing.videos:
             minors = bool(await self.in_judge_thread(self.judge.features_minors, video))
             watched = minors or self.config.worker.watch == "all"
             known = video.id in self.videos
             self.videos[video.id] = video
             self.minors[video.id] = minors
+            self._last_listed[video.id] = listed_at
             self.record.upsert_video(video, minors=minors, watched=watched)
             if watched:
                 if not known:
@@ -189,6 +193,22 @@ class Worker:
                 self._schedule_polls(video, minors)
             elif known:
                 self._unschedule_polls(video.id)
+        grace = self.config.worker.unlisted_grace_s
+        for video_id, seen in list(self._last_listed.items()):
+            if listed_at - seen > grace:
+                self.forget(video_id, f"missing from the video list for {listed_at - seen:.0f} s")
+
+    def forget(self, video_id: str, why: str) -> None:
+        """Stop polling a video and drop what is kept about it in memory."""
+        if video_id not in self.videos:
+            return
+        if self.scheduler is not None:
+            self._unschedule_polls(video_id)
+        video = self.videos.pop(video_id)
+        minors = self.minors.pop(video_id, False)
+        self._last_listed.pop(video_id, None)
+        self.record.upsert_video(video, minors=minors, watched=False)
+        log.info("no longer watching video %s “%s”: %s", video_id, video.title, why)
 
     async def poll(self, video_id: str, kind: Kind) -> int:
         """Read every new page of one stream; returns how many items were handled."""
@@ -204,6 +224,9 @@ class Worker:
                     try:
                         page = await self._fetch(video_id, kind, cursor)
                     except ServiceError as exc:
+                        if exc.status == 404:  # the video was deleted
+                            self.forget(video_id, f"its {kind.value} stream answers 404")
+                            return handled
                         self.metrics.errors.labels(stage="poll").inc()
                         log.warning("polling %s of %s failed, will retry: %s", kind.value, video_id, exc)
                         return handled

@@ -214,7 +214,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def list_videos(request: web.Request) -> web.Response:
     store = request.app[STORE]
-    return _json({"items": [video.public() for video in store.videos.values()]})
+    return _json({"items": [video.public() for video in store.videos.values() if video.listed]})
 
 
 async def list_comments(request: web.Request) -> web.Response:
@@ -275,6 +275,12 @@ def _moderate(kind: str, action: str) -> Handler:
 
 
 # ------------------------------------------------------------------ admin API
+async def admin_remove_video(request: web.Request) -> web.Response:
+    video_id = request.match_info["video_id"]
+    request.app[STORE].remove_video(video_id)
+    return _json({"removed": video_id})
+
+
 async def admin_upsert_video(request: web.Request) -> web.Response:
     data = await _body(request)
     video_id = _text_field(data, "id")
@@ -289,11 +295,15 @@ async def admin_upsert_video(request: web.Request) -> web.Response:
         if value is not None and not isinstance(value, bool):
             raise BadRequest(f"{key}: expected true, false or null, got {value!r}")
         flags[key] = value
+    listed = data.get("listed", True)
+    if not isinstance(listed, bool):
+        raise BadRequest(f"listed: expected true or false, got {listed!r}")
     record = request.app[STORE].upsert_video(
         video_id,
         title=_text_field(data, "title", required=False),
         tags=tags,
         description=_text_field(data, "description", required=False),
+        listed=listed,
         **flags,
     )
     return _json(record.public(), status=201)
@@ -454,6 +464,7 @@ def make_app(store: Store, token: str, faults: FaultPlan, pump: TrafficPump) -> 
         app.router.add_post(f"/api/v1/{segment}/{{item_id}}/restore", _moderate(kind, "restore"))
         app.router.add_post(f"/admin/videos/{{video_id}}/{segment}", _admin_post(kind))
     app.router.add_post("/admin/videos", admin_upsert_video)
+    app.router.add_delete("/admin/videos/{video_id}", admin_remove_video)
     app.router.add_get("/admin/hidden", admin_hidden)
     app.router.add_get("/admin/items", admin_items)
     app.router.add_get("/admin/items/{kind}/{item_id}", admin_item)

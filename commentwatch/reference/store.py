@@ -34,6 +34,8 @@ class VideoRecord:
     truly_features_minors: bool | None = None
     #: Which synthetic chatter fits the video (see ``phrases.BENIGN_COMMENTS``).
     genre: str = "general"
+    #: Whether the video list shows it; an unlisted video still has its streams.
+    listed: bool = True
 
     def public(self) -> dict:
         return {
@@ -175,6 +177,7 @@ class Store:
         featuring_minors: bool | None = None,
         truly_features_minors: bool | None = None,
         genre: str | None = None,
+        listed: bool = True,
     ) -> VideoRecord:
         record = VideoRecord(
             id=id,
@@ -185,10 +188,16 @@ class Store:
             updated_at=self._clock(),
             truly_features_minors=truly_features_minors,
             genre=genre or ("kids" if truly_features_minors or featuring_minors else "general"),
+            listed=listed,
         )
         self.videos[id] = record
         self._items.setdefault(id, _VideoItems())
         return record
+
+    def remove_video(self, video_id: str) -> None:
+        """The uploader deleted it: gone from the list, and its streams answer 404."""
+        self.video(video_id)
+        del self.videos[video_id]
 
     def video(self, video_id: str) -> VideoRecord:
         try:
