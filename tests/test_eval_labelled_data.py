@@ -30,12 +30,14 @@ def test_enough_comments_and_more_hard_negatives_than_positives(splits):
     assert len(every) - positives >= positives
 
 
-def test_split_sizes_are_roughly_50_20_30(splits):
+def test_split_sizes_are_roughly_50_25_25(splits):
+    # The first test split, once its errors had been read, went into train and
+    # dev; the test split now is one written later, never scored while written.
     total = sum(len(v) for v in splits.values())
     shares = {name: len(v) / total for name, v in splits.items()}
-    assert 0.4 <= shares["train"] <= 0.6
-    assert 0.15 <= shares["dev"] <= 0.25
-    assert 0.25 <= shares["test"] <= 0.35
+    assert 0.45 <= shares["train"] <= 0.6
+    assert 0.15 <= shares["dev"] <= 0.3
+    assert 0.2 <= shares["test"] <= 0.35
 
 
 @pytest.mark.parametrize("name", SPLITS)

@@ -80,7 +80,7 @@ PATTERNS: tuple[_Pattern, ...] = (
              cues=("url",), words=(".", "://"),
              gate=r"://|www\.|\.(?:com|cn|net|org|top|xyz|vip|cc|me|app|club|site|icu|io)(?![a-z0-9])"),
     _Pattern("school and class", "privacy", 2, "compact",
-             re.compile(f"[{_HAN}]{{2,10}}?(?:小学|中学|初中|高中|幼儿园|实验学校|附小|附中)[{_HAN}{_CN_DIGIT}]{{0,4}}?[初高]?[{_CN_DIGIT}]{{1,2}}年级?[{_CN_DIGIT}]{{1,3}}班"),
+             re.compile(f"[{_HAN}]{{2,10}}?(?:小学|中学|初中|高中|幼儿园|实验学校|附小|附中)[{_HAN}{_CN_DIGIT}]{{0,4}}?[初高]?[{_CN_DIGIT}]{{1,2}}(?:年级?)?[{_CN_DIGIT}]{{1,3}}班"),
              cues=("school", "class"), words=("班",)),
     # Read on ``plain`` so a name cannot reach across punctuation, and made of
     # characters that are not pronouns or particles (我们小学, 就初中了 are
@@ -92,8 +92,11 @@ PATTERNS: tuple[_Pattern, ...] = (
     _Pattern("class", "privacy", 1, "compact",
              re.compile(f"(?:[初高][{_CN_DIGIT}]|[{_CN_DIGIT}]{{1,2}}年级)[{_CN_DIGIT}]{{1,3}}班"), cues=("class",),
              words=("班",)),
+    _Pattern("street address", "privacy", 2, "compact",
+             re.compile(f"(?:住|家在)在?[{_HAN}]{{2,8}}?(?:路|街|大道|巷|弄|胡同)[{_CN_DIGIT}]{{1,5}}号"),
+             cues=("address",), words=("号",), gate=f"(?:路|街|道|巷|弄|同)[{_CN_DIGIT}]{{1,5}}号"),
     _Pattern("home address", "privacy", 2, "compact",
-             re.compile(f"[{_HAN}]{{2,10}}?(?:小区|花园|公寓|家园|新村|大院)[{_CN_DIGIT}a-z]{{1,4}}(?:栋|幢|号楼|单元|号院)(?:[{_CN_DIGIT}]{{1,5}}(?:室|号|楼)?)?"),
+             re.compile(f"[{_HAN}]{{2,10}}?(?:小区|花园|公寓|家园|新村|大院|城|苑|府|庭|湾|公馆|社区|家属院|里)[{_CN_DIGIT}a-z]{{1,4}}(?:栋|幢|号楼|单元|号院)(?:[{_CN_DIGIT}]{{1,5}}(?:室|号|楼)?)?"),
              cues=("address",), words=("栋", "幢", "楼", "单元", "号院"),
              gate=f"[{_CN_DIGIT}a-z](?:栋|幢|号楼|单元|号院)"),
 )
