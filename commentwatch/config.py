@@ -44,6 +44,11 @@ class DetectConfig:
     #: "auto" picks CUDA when present, else CPU.
     device: str = "auto"
     classifier: str = "default"
+    #: Similarity an exemplar needs, and probability a classifier head needs,
+    #: to become evidence: -1 takes the thresholds tuned with the classifier
+    #: (its model card lists them); 0-1 sets one value for every category.
+    exemplar_min: float = -1.0
+    classifier_min: float = -1.0
     #: Sum of minor_video.txt weights at which a video counts as featuring
     #: children when the platform does not say.
     minors_video_threshold: float = 2.0
@@ -53,6 +58,10 @@ class DetectConfig:
             raise ConfigError(f"detect.window_chars: must be at least 100, got {self.window_chars}")
         if self.max_chars < 1:
             raise ConfigError(f"detect.max_chars: must be at least 1, got {self.max_chars}")
+        for name in ("exemplar_min", "classifier_min"):
+            value = getattr(self, name)
+            if value != -1.0 and not 0.0 <= value <= 1.0:
+                raise ConfigError(f"detect.{name}: expected -1 (as tuned) or a number from 0 to 1, got {value}")
         if self.minors_video_threshold <= 0:
             raise ConfigError(f"detect.minors_video_threshold: must be above 0, got {self.minors_video_threshold}")
 

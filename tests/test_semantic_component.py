@@ -161,7 +161,8 @@ def test_the_judge_adds_semantic_evidence_and_works_without_it(lexicon_copy, mon
     phrase = "叔叔请你吃冰淇淋你偷偷出来"
     (lexicon_copy / "exemplars" / "grooming.txt").write_text(phrase + "\n", encoding="utf-8")
     config = Config()
-    config = replace(config, detect=replace(config.detect, lexicon_dir=lexicon_copy))
+    # One threshold set here: the tuned ones change with every retraining.
+    config = replace(config, detect=replace(config.detect, lexicon_dir=lexicon_copy, exemplar_min=0.8))
     comment = Comment("c1", "叔叔请你吃冰淇淋，你偷偷出来吧", Video(featuring_minors=True))
 
     with_semantic = Judge.from_config(config).judge(comment)
@@ -197,3 +198,31 @@ def test_a_lone_surrogate_is_an_unknown_token():
     embedder = load_embedder("default", "cpu")
     assert embedder.token_ids("\ud800") == (0,)
     assert not embedder.encode_tokens([["\ud800"]]).any()
+
+
+def test_a_bystander_comment_gets_no_semantic_abuse_evidence(lexicon_copy, monkeypatch, tmp_path):
+    from commentwatch.judge import Judge
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    reported = "这些人太恶心了，一群垃圾，已举报"
+    (lexicon_copy / "exemplars" / "abuse.txt").write_text(reported + "\n", encoding="utf-8")
+    config = Config()
+    config = replace(config, detect=replace(config.detect, lexicon_dir=lexicon_copy, exemplar_min=0.8))
+    comment = Comment("c1", reported, Video(featuring_minors=True))
+
+    def semantic_abuse(judge):
+        return [e for e in judge.judge(comment).evidence if e.source in ("exemplar", "classifier")
+                and e.category == "abuse"]
+
+    assert semantic_abuse(Judge.from_config(config)) == []  # 举报 is a bystander word
+    abuse = lexicon_copy / "abuse.txt"
+    abuse.write_text("".join(line for line in abuse.read_text(encoding="utf-8").splitlines(keepends=True)
+                             if "bystander" not in line), encoding="utf-8")
+    assert semantic_abuse(Judge.from_config(config))  # the same comment, once the words are gone
+
+
+def test_thresholds_set_in_config_must_be_probabilities():
+    from commentwatch.config import ConfigError, DetectConfig
+
+    with pytest.raises(ConfigError, match="detect.exemplar_min: expected -1"):
+        DetectConfig(exemplar_min=1.5)

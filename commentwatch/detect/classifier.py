@@ -207,6 +207,8 @@ class HeadSpec:
     C: float = 10.0
     #: Weight of a positive example relative to a negative one.
     positive_weight: float = 1.0
+    #: Weight of each row (over all rows, like ``labels``); None: all 1.
+    row_weights: np.ndarray | None = None
 
 
 def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarray,
@@ -236,7 +238,7 @@ def fit(texts: Sequence[str], tokens: Sequence[Sequence[str]], vectors: np.ndarr
         ratio = _nb_ratio(ngrams[rows], y)
         X = sparse.hstack([ngrams[rows] @ sparse.diags(ratio), dense[rows]]).tocsr()
         head = LogisticRegression(C=spec.C, max_iter=3000, class_weight={0: 1.0, 1: spec.positive_weight})
-        head.fit(X, y)
+        head.fit(X, y, sample_weight=None if spec.row_weights is None else np.asarray(spec.row_weights)[rows])
         coef = head.coef_[0].astype(np.float32)
         coef[:HASH_FEATURES] *= ratio
         weights.append(coef)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import ahocorasick
 import numpy as np
 from spacy.attrs import ORTH
 from spacy.language import Language
@@ -26,6 +27,14 @@ from commentwatch.detect.classifier import DEFAULT_CLASSIFIER_DIR, Classifier
 from commentwatch.detect.exemplars import ExemplarIndex, default_cache_dir
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
 from commentwatch.values import Evidence
+
+#: Cue of the lexicon entries that show a commenter reporting or warning
+#: about others (已举报, 都是骗子, 别信). Such comments are on the children's
+#: side, but their angry words read as abuse to the classifier, so they get
+#: no semantic abuse evidence; lexicon terms in them still count.
+BYSTANDER_CUE = "bystander"
+#: The category the bystander words silence.
+SILENCED_BY_BYSTANDER = "abuse"
 
 FACTORY = "commentwatch_semantic"
 #: Where ``doc.user_data`` keeps the pipeline's NormalizedText (set by make_docs).
@@ -44,7 +53,36 @@ def component_config(config, lexicon=None) -> dict:
         "classifier": detect.classifier,
         "exemplar_dir": str(Path(detect.lexicon_dir) / "exemplars"),
         "score_cap": semantic_score_cap(config.policy),
+        "exemplar_min": detect.exemplar_min,
+        "classifier_min": detect.classifier_min,
+        "bystander_terms": bystander_terms(lexicon) if lexicon is not None else [],
     }
+
+
+def bystander_terms(lexicon) -> list[str]:
+    """The lexicon's bystander words, in the ``compact`` form a comment is read in."""
+    from commentwatch.text.normalize import Normalizer
+
+    normalizer = Normalizer(lexicon.char_substitutions)
+    return sorted({normalizer.compact(e.term) for e in lexicon.entries if BYSTANDER_CUE in e.cues} - {""})
+
+
+class BystanderWords:
+    """Finds a bystander word in a comment's ``compact`` stream."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._automaton = None
+        terms = [t for t in terms if t]
+        if terms:
+            self._automaton = ahocorasick.Automaton()
+            for term in terms:
+                self._automaton.add_word(term, term)
+            self._automaton.make_automaton()
+
+    def in_text(self, compact: str) -> bool:
+        if self._automaton is None:
+            return False
+        return next(self._automaton.iter(compact), None) is not None
 
 
 def semantic_score_cap(policy) -> float:
@@ -61,11 +99,13 @@ def resolve_classifier_dir(name: str) -> Path | None:
 
 class SemanticComponent:
     def __init__(self, nlp: Language, *, model: str, device: str, classifier: str, exemplar_dir: str,
-                 cache_dir: str, exemplar_min: float, classifier_min: float, score_cap: float = 1.0) -> None:
+                 cache_dir: str, exemplar_min: float, classifier_min: float, score_cap: float = 1.0,
+                 bystander_terms: Iterable[str] = ()) -> None:
         if not Doc.has_extension("cw_evidence"):
             Doc.set_extension("cw_evidence", default=None)
         self.embedder = load_embedder(model, device)
         self.score_cap = score_cap
+        self.bystander = BystanderWords(bystander_terms)
         self._make_doc = nlp.make_doc
         classifier_dir = resolve_classifier_dir(classifier)
         self.classifier = (Classifier.load(classifier_dir, model_fingerprint=self.embedder.fingerprint)
@@ -119,12 +159,15 @@ class SemanticComponent:
         # A text with no word the model knows (blanks, punctuation, emoji) has a
         # zero vector; a score for it would be the classifier's bias, not evidence.
         readable = np.linalg.norm(vectors, axis=1) > 0
+        bystander = [self.bystander.in_text(_compact(doc)) for doc in docs]
         if len(self.exemplars):
             best, which = self.exemplars.best_per_category(vectors)
             for row, column in zip(*np.nonzero((best >= self.exemplar_min) & readable[:, None])):
                 similarity = float(best[row, column])
                 phrase = self.exemplars.phrases[which[row, column]]
                 category = self.exemplars.category_names[column]
+                if bystander[row] and category == SILENCED_BY_BYSTANDER:
+                    continue
                 new[row].append(_evidence(docs[row], "exemplar", category, phrase, min(similarity, self.score_cap),
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
@@ -132,6 +175,8 @@ class SemanticComponent:
             for row, column in zip(*np.nonzero((probabilities >= self.classifier_min) & readable[:, None])):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]
+                if bystander[row] and category == SILENCED_BY_BYSTANDER:
+                    continue
                 new[row].append(_evidence(docs[row], "classifier", category, "classifier", min(p, self.score_cap),
                                           f"classifier: {category} {p:.2f}"))
         for doc, items in zip(docs, new):
@@ -140,6 +185,11 @@ class SemanticComponent:
             doc._.cw_evidence.extend(items)
             for item in items:
                 doc.cats[item.category] = max(doc.cats.get(item.category, 0.0), item.score)
+
+
+def _compact(doc: Doc) -> str:
+    text = doc.user_data.get(TEXT_KEY)
+    return text.compact if text is not None else "".join(doc.text.split())
 
 
 def doc_text(doc: Doc) -> str:
@@ -163,11 +213,12 @@ def _evidence(doc: Doc, source: str, category: str, term: str, score: float, det
 @Language.factory(
     FACTORY,
     default_config={"model": "default", "device": "auto", "classifier": "default", "exemplar_dir": "",
-                    "cache_dir": "", "exemplar_min": -1.0, "classifier_min": -1.0, "score_cap": 1.0},
+                    "cache_dir": "", "exemplar_min": -1.0, "classifier_min": -1.0, "score_cap": 1.0,
+                    "bystander_terms": []},
 )
 def make_semantic_component(nlp: Language, name: str, model: str, device: str, classifier: str,
                             exemplar_dir: str, cache_dir: str, exemplar_min: float,
-                            classifier_min: float, score_cap: float) -> SemanticComponent:
+                            classifier_min: float, score_cap: float, bystander_terms: list[str]) -> SemanticComponent:
     return SemanticComponent(nlp, model=model, device=device, classifier=classifier, exemplar_dir=exemplar_dir,
                              cache_dir=cache_dir, exemplar_min=exemplar_min, classifier_min=classifier_min,
-                             score_cap=score_cap)
+                             score_cap=score_cap, bystander_terms=bystander_terms)
