@@ -2,7 +2,7 @@
 
 Every entry is compiled into the *forms* its match modes allow (the term,
 its compact form, slang variants from substitutions.txt, its spelled
-pinyin, its initials, the homophones of its first two characters) and the
+pinyin, its initials, common homophones of three of its characters) and the
 forms go into one automaton over the ``compact`` stream, so a comment is a
 single pass whatever the size of the lexicon. (Exact-mode terms written
 with separators, such as +v, need the separators ``compact`` drops: a small
@@ -12,8 +12,8 @@ runs only when they fire:
 
 - an exact-mode form must read as written in ``plain`` (no separator, no
   collapsed run inside it);
-- a homophone form is keyed on the first two characters' everyday
-  homophones and must sound like the whole term;
+- a homophone form is keyed on common homophones of three of its
+  characters and must sound like the whole term;
 - a latin form (yp, jiaweixin) must stand as a whole word.
 """
 
@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain, product
+from math import prod
 
 import ahocorasick
 
@@ -49,8 +50,9 @@ class _Form:
     #: Exact-mode forms: the text the match must read as in ``plain``.
     plain: str = ""
     #: Homophone forms: the whole term as syllable codes; the key holds only
-    #: its first characters.
+    #: two of its characters, ``key_offset`` characters into the term.
     sounds: str = ""
+    key_offset: int = 0
     #: The entry's category and cues: built once here, not for every hit.
     cues: tuple[str, ...] = field(init=False)
 
@@ -96,12 +98,15 @@ def _char_spans(haystack: str, events: Iterable[tuple[int, tuple]]) -> Iterator[
         yield char_end - payload[0], char_end, payload
 
 
-def _labelled(**streams: Iterator[tuple[int, int, tuple]] | None) -> Iterator[tuple[str, int, int, tuple]]:
-    """The spans of several streams in one sequence, each with its stream's name."""
-    for stream, spans in streams.items():
-        if spans is not None:
-            for start, end, payload in spans:
-                yield stream, start, end, payload
+@cache
+def _level_one() -> frozenset[str]:
+    """GB 2312's first level: its 3,755 most used characters."""
+    return frozenset(everyday_chars()[:3755])
+
+
+def _common_homophones(char: str) -> frozenset[str]:
+    """``char`` and the common characters that sound like it."""
+    return (everyday_homophones(syllable(char)) & _level_one()) | {char}
 
 
 @cache
@@ -127,9 +132,9 @@ def _automaton(forms: dict[str, list[_Form]], allow: set[str]) -> ahocorasick.Au
     return automaton
 
 
-#: Homophone forms are keyed on this many leading characters; the rest of
-#: the term is checked by sound when the key fires.
-HOMOPHONE_KEY_CHARS = 2
+#: Homophone forms are keyed on this many of the term's characters; the
+#: rest of the term is checked by sound when the key fires.
+HOMOPHONE_KEY_CHARS = 3
 
 #: Hits kept per text: past this the verdict is certain and more evidence
 #: only costs time (a comment of 100,000 repeats of one term).
@@ -158,10 +163,13 @@ class LexiconMatcher:
         phrase_subs = [
             (normalizer.compact(s.source), normalizer.compact(s.target)) for s in lexicon.phrase_substitutions
         ]
+        read_by_rules = {cue for rule in lexicon.rules for cue in rule.all}
         for entry in lexicon.entries:
             compact = normalizer.compact(entry.term)
             if not compact:
                 continue
+            if not entry.severity and read_by_rules.isdisjoint((entry.category, *entry.cues)):
+                continue  # a cue no rule reads (bystander words: the semantic stage reads those)
             if "sep" in entry.modes:
                 forms[compact].append(_Form(entry, "", _is_latin_word(compact)))
                 for source, target in phrase_subs:
@@ -193,17 +201,22 @@ class LexiconMatcher:
         self._plain_gate = re.compile("|".join(sorted({re.escape(form[0]) for form in plain_forms})) or "(?!)")
 
     def _add_homophones(self, forms: dict[str, list[_Form]], entry: Entry, compact: str) -> None:
-        """Key the term on every everyday spelling of its first characters.
+        """Key the term on every common spelling of three of its characters.
 
         Keying whole terms would need millions of keys (福利姬 alone has
-        650,000 everyday spellings); the first two characters need a few
-        hundred, and the rest is checked by sound only where they occur.
+        650,000 everyday spellings); three characters, spelled with the
+        3,755 common characters of GB 2312's first level, need a few
+        thousand, and the rest is checked by sound where they occur. Fewer
+        characters would fire on everyday words: 不要告诉爸妈 keyed on 不要
+        would fire on every 不要.
         """
         sounds = self.normalizer.pinyin_form(compact)
-        head = compact[:HOMOPHONE_KEY_CHARS]
-        form = _Form(entry, "homophone", sounds=sounds)
-        spellings = [everyday_homophones(syllable(char)) | {char} for char in head]
-        for chars in product(*spellings):
+        size = min(HOMOPHONE_KEY_CHARS, len(compact))
+        spellings = [_common_homophones(char) for char in compact]
+        offset = min(range(len(compact) - size + 1),
+                     key=lambda i: prod(len(s) for s in spellings[i : i + size]))
+        form = _Form(entry, "homophone", sounds=sounds, key_offset=offset)
+        for chars in product(*spellings[offset : offset + size]):
             forms["".join(chars)].append(form)
 
     def find(self, text: NormalizedText, others: Sequence[Hit] | None = None) -> list[Hit]:
@@ -228,23 +241,26 @@ class LexiconMatcher:
         cues: list[tuple[str, int, int, _Form]] = []  # cue matches: mapped back last, if at all
         repeats: dict[_Form, int] = {}
         allowed: list[tuple[int, int]] = []  # allow-list phrases, as compact spans
-        for stream, start, end, (_, forms, allow) in _labelled(plain=plain, compact=compact):
-            if allow:
-                allowed.append((start, end))
-            for form in forms:
-                if not form.entry.severity:
-                    # Cues are capped apart from hits and per form: a wall of
-                    # 孩子 must hide neither the terms nor the cues after it.
-                    seen = repeats.get(form, 0)
-                    if seen < CUE_REPEATS:
-                        repeats[form] = seen + 1
-                        cues.append((stream, start, end, form))
-                    continue
-                hit = self._hit(text, stream, start, end, form)
-                if hit is not None:
-                    hits.append(hit)
+        for stream, spans in (("plain", plain), ("compact", compact)):
+            for start, end, (_, forms, allow) in spans or ():
+                if allow:
+                    allowed.append((start, end))
+                for form in forms:
+                    if not form.entry.severity:
+                        # Cues are capped apart from hits and per form: a wall of
+                        # 孩子 must hide neither the terms nor the cues after it.
+                        seen = repeats.get(form, 0)
+                        if seen < CUE_REPEATS:
+                            repeats[form] = seen + 1
+                            cues.append((stream, start, end, form))
+                        continue
+                    hit = self._hit(text, stream, start, end, form)
+                    if hit is not None:
+                        hits.append(hit)
+                if len(hits) >= MAX_HITS:
+                    break  # an allow phrase ending past here no longer drops hits
             if len(hits) >= MAX_HITS:
-                break  # an allow phrase ending past here no longer drops hits
+                break
         if cues and defer:
             present = {cue for *_, form in cues for cue in form.cues}
             present.update(cue for hit in hits for cue in hit.cues)
@@ -272,8 +288,9 @@ class LexiconMatcher:
         entry = form.entry
         via = form.via
         if form.sounds:
+            start -= form.key_offset
             end = start + len(form.sounds)
-            if end > len(text.compact):
+            if start < 0 or end > len(text.compact):
                 return None
             spelled = text.compact[start:end]
             if self.normalizer.pinyin_of_compact(spelled) != form.sounds:
