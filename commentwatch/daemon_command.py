@@ -100,6 +100,8 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace, base: Config) -> int:
+    import aiohttp
+
     from commentwatch.daemon.reference_process import ReferenceProcess
 
     with tempfile.TemporaryDirectory(prefix="commentwatch-demo-") as tmp:
@@ -112,10 +114,15 @@ async def _demo(args: argparse.Namespace, base: Config) -> int:
             config = demo_config(base, url=ref.url, record_path=record_path, dry_run=args.dry_run)
             started = time.time()
             await _run_until_signal(config, duration=args.duration)
-            stats = await ref.admin_get("/admin/stats")
-        print(f"\nIn {time.time() - started:.0f} s the service posted {stats['comments']} comments and "
-              f"{stats['danmaku']} danmaku ({stats['offending']} generated as offending); "
-              f"{stats['hidden']} are hidden now ({stats['hidden_offending']} of them offending).")
+            try:
+                stats = await ref.admin_get("/admin/stats")
+            except aiohttp.ClientError as exc:  # the service was stopped from outside
+                stats = None
+                print(f"\nthe reference service is gone ({exc}); no traffic figures", flush=True)
+        if stats is not None:
+            print(f"\nIn {time.time() - started:.0f} s the service posted {stats['comments']} comments and "
+                  f"{stats['danmaku']} danmaku ({stats['offending']} generated as offending); "
+                  f"{stats['hidden']} are hidden now ({stats['hidden_offending']} of them offending).")
         from commentwatch.record.store import Record
 
         record = Record(record_path)

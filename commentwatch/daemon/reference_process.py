@@ -42,6 +42,10 @@ class ReferenceProcess:
             f"--token={self.token}", "--seed", str(self.seed), "--rate", str(self.rate), *self.extra_args,
             stdout=asyncio.subprocess.PIPE,
             stderr=self._log,
+            # Its own session: Ctrl-C in a terminal reaches the whole process
+            # group, and the service must outlive the worker's shutdown (the
+            # demo reads its figures last); __aexit__ stops it.
+            start_new_session=True,
         )
         try:
             line = await asyncio.wait_for(self._listening_line(), timeout=60)
