@@ -135,6 +135,8 @@ def _automaton(forms: dict[str, list[_Form]], allow: set[str]) -> ahocorasick.Au
 #: Homophone forms are keyed on this many of the term's characters; the
 #: rest of the term is checked by sound when the key fires.
 HOMOPHONE_KEY_CHARS = 3
+#: … unless that takes more keys than this; then two characters.
+HOMOPHONE_MAX_KEYS = 1500
 
 #: Hits kept per text: past this the verdict is certain and more evidence
 #: only costs time (a comment of 100,000 repeats of one term).
@@ -211,10 +213,17 @@ class LexiconMatcher:
         would fire on every 不要.
         """
         sounds = self.normalizer.pinyin_form(compact)
-        size = min(HOMOPHONE_KEY_CHARS, len(compact))
         spellings = [_common_homophones(char) for char in compact]
-        offset = min(range(len(compact) - size + 1),
-                     key=lambda i: prod(len(s) for s in spellings[i : i + size]))
+
+        def keys(size: int) -> tuple[int, int]:
+            """(key count, offset) of the cheapest window of ``size`` characters."""
+            return min((prod(len(s) for s in spellings[i : i + size]), i) for i in range(len(compact) - size + 1))
+
+        size = min(HOMOPHONE_KEY_CHARS, len(compact))
+        count, offset = keys(size)
+        while count > HOMOPHONE_MAX_KEYS and size > 2:
+            size -= 1
+            count, offset = keys(size)
         form = _Form(entry, "homophone", sounds=sounds, key_offset=offset)
         for chars in product(*spellings[offset : offset + size]):
             forms["".join(chars)].append(form)
