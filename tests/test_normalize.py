@@ -122,6 +122,14 @@ def test_offsets_always_land_inside_the_original(normalizer, text):
         assert 0 <= a < b <= len(text)
 
 
+@settings(max_examples=300, deadline=None)
+@given(text=hostile)
+def test_the_list_table_and_the_per_character_fold_agree(normalizer, text):
+    # plain() reads BMP text through a precomputed list: it must fold every
+    # character exactly as the lazily filled per-character table does.
+    assert normalizer.plain(text) == "".join(normalizer._fold_plain(c) for c in text)
+
+
 def test_huge_text_is_linear(normalizer):
     normalized = normalizer.normalize("加 微" * 500_000)
     assert len(normalized.compact) == 1_000_000
