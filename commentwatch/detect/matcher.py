@@ -34,8 +34,8 @@ from commentwatch.detect.lexicon import Entry, Lexicon
 from commentwatch.text.normalize import (
     NormalizedText,
     Normalizer,
-    everyday_chars,
-    everyday_homophones,
+    common_homophones,
+    gb2312_chars,
     syllable,
 )
 
@@ -98,21 +98,15 @@ def _char_spans(haystack: str, events: Iterable[tuple[int, tuple]]) -> Iterator[
         yield char_end - payload[0], char_end, payload
 
 
-@cache
-def _level_one() -> frozenset[str]:
-    """GB 2312's first level: its 3,755 most used characters."""
-    return frozenset(everyday_chars()[:3755])
-
-
 def _common_homophones(char: str) -> frozenset[str]:
     """``char`` and the common characters that sound like it."""
-    return (everyday_homophones(syllable(char)) & _level_one()) | {char}
+    return common_homophones(syllable(char)) | {char}
 
 
 @cache
 def _byte_commonness() -> dict[str, int]:
     """How often each UTF-8 byte occurs in the everyday characters."""
-    return Counter(_as_bytes(everyday_chars()))
+    return Counter(_as_bytes(gb2312_chars()))
 
 
 def _automaton(forms: dict[str, list[_Form]], allow: set[str]) -> ahocorasick.Automaton | None:

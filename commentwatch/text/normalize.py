@@ -100,20 +100,24 @@ def syllable(char: str) -> str:
     return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
-def everyday_homophones(reading: str) -> frozenset[str]:
-    """The everyday characters (GB 2312's 6,763) read as ``reading``.
+def common_homophones(reading: str) -> frozenset[str]:
+    """The common characters (GB 2312's first level, 3,755) read as ``reading``.
 
     Evaders spell a word with other common characters of the same sound
     (家威信 for 加微信); rare characters are not worth keying every term on.
     """
-    return _everyday_by_syllable().get(reading, frozenset())
+    return _common_by_syllable().get(reading, frozenset())
+
+
+#: GB 2312 rows 0xB0-0xD7 are its first level, 0xD8-0xF7 its second.
+_GB2312_ROWS = {"common": range(0xB0, 0xD8), "everyday": range(0xB0, 0xF8)}
 
 
 @cache
-def everyday_chars() -> str:
-    """GB 2312's 6,763 characters, the everyday set of simplified Chinese."""
+def gb2312_chars(level: str = "everyday") -> str:
+    """GB 2312's characters: ``common`` (3,755) or ``everyday`` (both levels, 6,763)."""
     chars = []
-    for high in range(0xB0, 0xF8):  # levels 1 and 2
+    for high in _GB2312_ROWS[level]:
         for low in range(0xA1, 0xFF):
             try:
                 chars.append(bytes((high, low)).decode("gb2312"))
@@ -123,10 +127,10 @@ def everyday_chars() -> str:
 
 
 @cache
-def _everyday_by_syllable() -> dict[str, frozenset[str]]:
+def _common_by_syllable() -> dict[str, frozenset[str]]:
     """Computed once per process: a pure function of pypinyin's tables."""
     readings: dict[str, set[str]] = {}
-    for char in everyday_chars():
+    for char in gb2312_chars("common"):
         readings.setdefault(syllable(char), set()).add(char)
     return {reading: frozenset(chars) for reading, chars in readings.items()}
 
