@@ -61,7 +61,7 @@ class Judge:
         if config.detect.semantic:
             from commentwatch.detect.semantic import component_config
 
-            semantic = component_config(config, lexicon)
+            semantic = component_config(config, lexicon, normalizer)
         nlp = build_pipeline(lexicon, normalizer, semantic=semantic)
         minors = MinorVideoDetector(lexicon.minor_video, normalizer)
         return _Loaded(lexicon, normalizer, nlp, minors)

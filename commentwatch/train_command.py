@@ -115,9 +115,9 @@ class Reader:
         from commentwatch.detect.pipeline import build_pipeline
         from commentwatch.text.normalize import Normalizer
 
-        lexicon = load_lexicon(lexicon_dir)
-        self.normalizer = Normalizer(lexicon.char_substitutions)
-        self.nlp = build_pipeline(lexicon, self.normalizer, semantic=None)
+        self.lexicon = load_lexicon(lexicon_dir)
+        self.normalizer = Normalizer(self.lexicon.char_substitutions)
+        self.nlp = build_pipeline(self.lexicon, self.normalizer, semantic=None)
 
     def docs(self, texts):
         return [self.nlp.make_doc(self.normalizer.normalize(t).plain) for t in texts]
@@ -242,7 +242,6 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     """
     from commentwatch.decide.policy import Policy
     from commentwatch.detect.exemplars import ExemplarIndex
-    from commentwatch.detect.lexicon import load_lexicon
     from commentwatch.detect.semantic import (
         SILENCED_BY_BYSTANDER,
         BystanderWords,
@@ -266,7 +265,7 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     best, _ = exemplars.best_per_category(vectors)
     readable = np.linalg.norm(vectors, axis=1) > 0  # as the component: no known word, no evidence
     # As the component: a bystander's comment gets no semantic abuse evidence.
-    words = BystanderWords(bystander_terms(load_lexicon(lexicon_dir)))
+    words = BystanderWords(bystander_terms(reader.lexicon, reader.normalizer))
     bystander = [words.in_text(reader.normalizer.normalize(c.text).compact) for c in comments]
     policy = Policy(config.policy)
     cap = semantic_score_cap(config.policy)

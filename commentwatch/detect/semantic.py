@@ -44,7 +44,7 @@ FALLBACK_EXEMPLAR_MIN = 0.9
 FALLBACK_CLASSIFIER_MIN = 0.5
 
 
-def component_config(config, lexicon=None) -> dict:
+def component_config(config, lexicon=None, normalizer=None) -> dict:
     """The component's spaCy config from the project config (JSON-safe values only)."""
     detect = config.detect
     return {
@@ -55,15 +55,20 @@ def component_config(config, lexicon=None) -> dict:
         "score_cap": semantic_score_cap(config.policy),
         "exemplar_min": detect.exemplar_min,
         "classifier_min": detect.classifier_min,
-        "bystander_terms": bystander_terms(lexicon) if lexicon is not None else [],
+        "bystander_terms": bystander_terms(lexicon, normalizer) if lexicon is not None else [],
     }
 
 
-def bystander_terms(lexicon) -> list[str]:
-    """The lexicon's bystander words, in the ``compact`` form a comment is read in."""
-    from commentwatch.text.normalize import Normalizer
+def bystander_terms(lexicon, normalizer=None) -> list[str]:
+    """The lexicon's bystander words, in the ``compact`` form a comment is read in.
 
-    normalizer = Normalizer(lexicon.char_substitutions)
+    Pass the pipeline's normalizer when there is one: a new one would build
+    its fold tables again.
+    """
+    if normalizer is None:
+        from commentwatch.text.normalize import Normalizer
+
+        normalizer = Normalizer(lexicon.char_substitutions)
     return sorted({normalizer.compact(e.term) for e in lexicon.entries if BYSTANDER_CUE in e.cues} - {""})
 
 

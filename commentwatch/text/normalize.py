@@ -11,7 +11,8 @@ detectors read:
 - ``pinyin``: ``compact`` with each Chinese character replaced by a code
   for its toneless syllable, so characters that sound alike become equal —
   家威信 reads as 加微信. One code character per character, so its offsets
-  are ``compact``'s. The matcher reads it only where a homophone key fired;
+  are ``compact``'s. The matcher spells only the stretch where a homophone
+  key fired this way (``pinyin_of_compact``);
 - ``digits``: ``compact`` with every numeral form as an ASCII digit — for
   phone and QQ numbers written as 幺三八 or ①③⑧.
 
