@@ -16,20 +16,13 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-#: The lexicons shipped beside the package in the source tree.
-DEFAULT_LEXICON_DIR = PACKAGE_DIR.parent / "lexicons"
-#: Models and other artefacts built or trained by the project.
-DEFAULT_DATA_DIR = PACKAGE_DIR / "data"
-
-
-class ConfigError(ValueError):
-    """A config value is missing, unknown or of the wrong type; names the key."""
+from commentwatch.errors import ConfigError
+from commentwatch.paths import LEXICON_DIR
 
 
 @dataclass(frozen=True)
 class DetectConfig:
-    lexicon_dir: Path = DEFAULT_LEXICON_DIR
+    lexicon_dir: Path = LEXICON_DIR
     #: Longer texts are judged in windows of this many characters so that
     #: cost stays linear and one huge comment cannot stall the worker.
     window_chars: int = 2000
@@ -257,7 +250,11 @@ def load_config(path: str | Path | None = None, *, schema: type = Config) -> typ
         raise ConfigError(f"{path}: not UTF-8 (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return build(schema, raw, prefix="", base_dir=path.parent)
+    try:
+        return build(schema, raw, prefix="", base_dir=path.parent)
+    except ConfigError as exc:
+        exc.where = exc.where or str(path)
+        raise
 
 
 def build(schema: type, raw: typing.Any, *, prefix: str = "", base_dir: Path = Path(".")) -> typing.Any:

@@ -59,6 +59,8 @@ class Judge:
         normalizer = Normalizer(lexicon.char_substitutions)
         semantic = None
         if config.detect.semantic:
+            # Deferred: the semantic stage imports torch and sentence-transformers
+            # (seconds), which --no-semantic runs and lexicon-only judges never need.
             from commentwatch.detect.semantic import component_config
 
             semantic = component_config(config, lexicon, normalizer)

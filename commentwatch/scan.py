@@ -1,96 +1,23 @@
-"""``commentwatch scan``: the JSON Lines contract other tools build on.
+"""The scan contract's output: verdicts as JSON lines, or as text a person reads.
 
-Input, one object per line: ``{"id": str, "text": str, "video":
-{"featuring_minors": bool, "title": str, "tags": [str]}}`` (``video`` and
-its keys optional). Output: exactly one JSON line per input line, in order —
-a verdict, or ``{"id", "line", "error"}`` naming what was wrong. A bad line
-never stops the scan; only unreadable input does.
+``scan_stream`` judges JSON Lines (input: ``sources/jsonl.py``) and writes
+exactly one JSON line per input line, in order — a verdict, or ``{"id",
+"line", "error"}`` naming what was wrong. A bad line never stops the scan.
+``render_verdict`` shows one verdict with its evidence highlighted.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
-from commentwatch.config import Config, load_config
-from commentwatch.values import Comment, Evidence, Verdict, Video
+from commentwatch.sources.jsonl import ParsedLine, parse_line
+from commentwatch.values import Evidence, Verdict
 
 #: Lines judged together: large enough for batching to pay, small enough
 #: that a consumer of a pipe sees output promptly.
 BATCH = 256
-
-
-class InputError(ValueError):
-    """One input line is unusable; the message says what and where."""
-
-
-@dataclass(frozen=True)
-class ParsedLine:
-    number: int
-    comment: Comment | None = None
-    error: str = ""
-    id: Any = None
-
-
-def parse_video(raw: Any) -> Video:
-    if raw is None:
-        return Video()
-    if not isinstance(raw, dict):
-        raise InputError(f"video: expected an object, got {_json_type(raw)}")
-    minors = raw.get("featuring_minors")
-    if minors is not None and not isinstance(minors, bool):
-        raise InputError(f"video.featuring_minors: expected true or false, got {_json_type(minors)}")
-    for key in ("id", "title", "description"):
-        if key in raw and not isinstance(raw[key], str):
-            raise InputError(f"video.{key}: expected a string, got {_json_type(raw[key])}")
-    tags = raw.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        raise InputError("video.tags: expected a list of strings")
-    return Video(
-        id=raw.get("id", ""),
-        title=raw.get("title", ""),
-        tags=tuple(tags),
-        description=raw.get("description", ""),
-        featuring_minors=minors,
-    )
-
-
-def parse_line(number: int, raw: bytes) -> ParsedLine:
-    """Parse one input line; never raises."""
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return ParsedLine(number, error=f"not valid UTF-8 (byte {exc.start} of the line)")
-    line = line.rstrip("\r\n")
-    if not line.strip():
-        return ParsedLine(number, error="empty line: expected a JSON object")
-    try:
-        obj = json.loads(line)
-    except json.JSONDecodeError as exc:
-        return ParsedLine(number, error=f"not valid JSON: {exc.msg} at column {exc.colno}")
-    if not isinstance(obj, dict):
-        return ParsedLine(number, error=f"expected a JSON object, got {_json_type(obj)}")
-    comment_id = obj.get("id")
-    try:
-        if not isinstance(comment_id, str):
-            raise InputError("id: missing" if comment_id is None else f"id: expected a string, got {_json_type(comment_id)}")
-        text = obj.get("text")
-        if not isinstance(text, str):
-            raise InputError("text: missing" if text is None else f"text: expected a string, got {_json_type(text)}")
-        video = parse_video(obj.get("video"))
-    except InputError as exc:
-        return ParsedLine(number, error=str(exc), id=comment_id if isinstance(comment_id, (str, int)) else None)
-    return ParsedLine(number, Comment(id=comment_id, text=text, video=video), id=comment_id)
-
-
-def _json_type(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
-        type(value), "a number"
-    )
 
 
 def evidence_json(item: Evidence) -> dict:
@@ -176,58 +103,3 @@ def render_verdict(text: str, verdict: Verdict, *, colour: bool) -> str:
         detail = f" ({item.detail})" if item.detail else ""
         lines.append(f"  - {item.category:<10} {item.score:.2f} {item.source}: {item.term} {where}{evasion}{detail}")
     return "\n".join(lines)
-
-
-# -- command -----------------------------------------------------------------
-def judge_from_args(args: argparse.Namespace):
-    from commentwatch.judge import Judge
-
-    config: Config = load_config(args.config)
-    if getattr(args, "no_semantic", False):
-        from dataclasses import replace
-
-        config = replace(config, detect=replace(config.detect, semantic=False))
-    return Judge.from_config(config)
-
-
-def add_judge_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="TOML config (default: the embedded defaults)")
-    parser.add_argument("--no-semantic", action="store_true", help="lexicons and context rules only")
-
-
-def run_scan(args: argparse.Namespace) -> int:
-    if args.text is not None:
-        judge = judge_from_args(args)
-        video = Video(featuring_minors=True if args.minors else None, title=args.title or "")
-        verdict = judge.judge(Comment(id="text", text=args.text, video=video))
-        print(render_verdict(args.text, verdict, colour=sys.stdout.isatty()))
-        return 0
-    if args.file in (None, "-"):
-        source = sys.stdin.buffer
-    else:
-        try:
-            source = open(args.file, "rb")  # noqa: SIM115 (closed below, once the judge has loaded)
-        except OSError as exc:
-            print(f"commentwatch scan: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-            return 2
-    with source:
-        judge = judge_from_args(args)
-        counts = scan_stream(judge, source, sys.stdout)
-    if counts["errors"]:
-        print(f"commentwatch scan: {counts['errors']} of {counts['lines']} lines had errors", file=sys.stderr)
-    return 0
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "scan",
-        help="judge comments: JSON Lines in, one verdict line out per input line",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("file", nargs="?", help="JSON Lines file (default: standard input)")
-    parser.add_argument("--text", help="judge one text and print a readable verdict")
-    parser.add_argument("--minors", action="store_true", help="with --text: the video features children")
-    parser.add_argument("--title", help="with --text: the video's title")
-    add_judge_arguments(parser)
-    parser.set_defaults(handler=run_scan)

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from commentwatch.measure.bench_embed import bench_embed, parse_batch_sizes
+from commentwatch.cli.measure import parse_batch_sizes
+from commentwatch.measure.bench_embed import EmbedBenchOptions, bench_embed
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +21,9 @@ def corpus(tmp_path_factory):
 
 def _args(corpus, **overrides):
     values = {"model": "default", "device": "cpu", "batch_sizes": (1, 16), "corpus": str(corpus),
-              "size": 40, "repeat": 1, "json": True}
+              "size": 40, "repeat": 1}
     values.update(overrides)
-    return argparse.Namespace(**values)
+    return EmbedBenchOptions(**values)
 
 
 def test_every_batch_size_is_timed_on_the_whole_corpus(corpus):
@@ -42,9 +43,9 @@ def test_a_model_that_is_not_static_goes_through_its_own_batches(corpus, tmp_pat
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Dense
 
-    from commentwatch.embed.embedder import DEFAULT_MODEL_DIR
+    from commentwatch.paths import EMBEDDING_MODEL_DIR
 
-    static = SentenceTransformer(str(DEFAULT_MODEL_DIR), device="cpu")
+    static = SentenceTransformer(str(EMBEDDING_MODEL_DIR), device="cpu")
     dense = Dense(in_features=static.get_embedding_dimension(), out_features=8)
     SentenceTransformer(modules=[*static, dense], device="cpu").save(str(tmp_path / "dense"))
     result = bench_embed(_args(corpus, model=str(tmp_path / "dense"), batch_sizes=(4,)))

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from commentwatch.detect.classifier import (
-    DEFAULT_CLASSIFIER_DIR,
     Classifier,
     ClassifierError,
     HeadSpec,
@@ -17,6 +16,7 @@ from commentwatch.detect.classifier import (
     fit,
 )
 from commentwatch.embed.embedder import load_embedder
+from commentwatch.paths import CLASSIFIER_DIR
 
 ABUSIVE = ["你这个傻子", "滚开丑八怪", "脑子有病吧你", "真是个废物", "恶心死了你", "傻子一个滚",
            "废物东西", "有病去治", "丑八怪别出来", "滚回去废物"]
@@ -78,10 +78,10 @@ def test_missing_and_broken_artefacts_are_named(trained, embedder, tmp_path):
 
 
 def test_the_committed_classifier_fits_the_committed_model(embedder):
-    classifier = Classifier.load(DEFAULT_CLASSIFIER_DIR, model_fingerprint=embedder.fingerprint)
-    meta = json.loads((DEFAULT_CLASSIFIER_DIR / "classifier.json").read_text(encoding="utf-8"))
+    classifier = Classifier.load(CLASSIFIER_DIR, model_fingerprint=embedder.fingerprint)
+    meta = json.loads((CLASSIFIER_DIR / "classifier.json").read_text(encoding="utf-8"))
     assert set(classifier.categories) == set(meta["thresholds"]["classifier_min"])
-    assert (DEFAULT_CLASSIFIER_DIR / "README.md").is_file()
+    assert (CLASSIFIER_DIR / "README.md").is_file()
     p = probabilities(classifier, embedder, ["你这个傻逼滚远点"])[0]
     assert p[classifier.categories.index("abuse")] > 0.5
 

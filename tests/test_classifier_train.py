@@ -11,7 +11,8 @@ import pytest
 
 from commentwatch.detect.classifier import Classifier
 from commentwatch.embed.embedder import load_embedder
-from commentwatch.train_command import DataError, read_cold, read_labelled
+from commentwatch.errors import DataError
+from commentwatch.training.corpus import read_cold, read_labelled
 
 GROOMING = ["这是我们之间的秘密", "别告诉你爸妈", "偷偷出来见哥哥", "放学后叔叔去接你", "一个人在家吗小妹妹",
             "叔叔给你买好吃的", "不要让妈妈知道", "哥哥带你去玩别说出去", "晚上偷偷开视频", "你爸妈不在家吧"]

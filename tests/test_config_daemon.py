@@ -81,9 +81,11 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 def test_run_with_a_bad_config_fails_fast_naming_the_key(tmp_path):
-    result = _run("run", "--config", str(write(tmp_path, "[worker]\nconcurrency = 2.5\n")))
+    path = write(tmp_path, "[worker]\nconcurrency = 2.5\n")
+    result = _run("run", "--config", str(path))
     assert result.returncode == 2
-    assert "config error: worker.concurrency: expected an integer, got 2.5" in result.stderr
+    assert f"commentwatch: worker.concurrency: expected an integer, got 2.5 ({path})" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_run_without_the_token_fails_fast_naming_the_key(tmp_path):

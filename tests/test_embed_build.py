@@ -7,16 +7,16 @@ from pathlib import Path
 import numpy as np
 from sentence_transformers import SentenceTransformer
 
-from commentwatch.config import DEFAULT_LEXICON_DIR
 from commentwatch.embed.build import build
-from commentwatch.embed.embedder import DEFAULT_MODEL_DIR, load_embedder
+from commentwatch.embed.embedder import load_embedder
+from commentwatch.paths import EMBEDDING_MODEL_DIR, LEXICON_DIR
 from commentwatch.embed.vocabulary import build_vocabulary, usable
 
 CORPUS = ["这是我们之间的秘密", "别告诉你爸妈", "今天天气真好", "小朋友跳舞跳得真好"] * 3
 
 
 def small_build(out: Path, cache: Path) -> dict:
-    return build(out, lexicon_dir=DEFAULT_LEXICON_DIR, corpus=CORPUS, corpus_name="test corpus",
+    return build(out, lexicon_dir=LEXICON_DIR, corpus=CORPUS, corpus_name="test corpus",
                  dictionary_words=50, max_size=400, dimensions=16, cache_dir=cache, progress=lambda _: None)
 
 
@@ -34,7 +34,7 @@ def test_the_build_is_reproducible_and_loads_with_sentence_transformers(tmp_path
 
 
 def test_the_vocabulary_keeps_characters_lexicon_terms_and_corpus_words():
-    vocabulary = build_vocabulary(dictionary_words=1000, lexicon_dir=DEFAULT_LEXICON_DIR,
+    vocabulary = build_vocabulary(dictionary_words=1000, lexicon_dir=LEXICON_DIR,
                                   corpus=["宝宝跳舞真好看"] * 5, max_size=20_000)
     words = set(vocabulary.words)
     assert {"a", "z", "0", "9", "的", "秘"} <= words
@@ -46,8 +46,8 @@ def test_the_vocabulary_keeps_characters_lexicon_terms_and_corpus_words():
 
 def test_the_committed_model_card_matches_the_committed_weights():
     model = load_embedder("default", "cpu")
-    card = (DEFAULT_MODEL_DIR / "README.md").read_text(encoding="utf-8")
+    card = (EMBEDDING_MODEL_DIR / "README.md").read_text(encoding="utf-8")
     assert model.fingerprint in card
-    size = sum(p.stat().st_size for p in DEFAULT_MODEL_DIR.rglob("*") if p.is_file())
+    size = sum(p.stat().st_size for p in EMBEDDING_MODEL_DIR.rglob("*") if p.is_file())
     assert size < 25_000_000
     assert model.matrix.shape[1] == 256 and not np.any(model.matrix[0])

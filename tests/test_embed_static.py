@@ -10,13 +10,13 @@ from sentence_transformers import SentenceTransformer
 
 from commentwatch.embed.distill import save_model
 from commentwatch.embed.embedder import (
-    DEFAULT_MODEL_DIR,
     EmbeddingModelError,
     StaticEmbedder,
     TransformerEmbedder,
     load_embedder,
     resolve_device,
 )
+from commentwatch.paths import EMBEDDING_MODEL_DIR
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def embedder() -> StaticEmbedder:
 
 
 def test_the_default_model_loads_with_plain_sentence_transformers():
-    model = SentenceTransformer(str(DEFAULT_MODEL_DIR), device="cpu")
+    model = SentenceTransformer(str(EMBEDDING_MODEL_DIR), device="cpu")
     vectors = model.encode(["这是 我们 之间 的 秘密", "今天 天气 很 好"])
     assert vectors.shape == (2, model.get_embedding_dimension())
     assert np.all(np.isfinite(vectors))
@@ -95,7 +95,7 @@ def test_a_missing_model_is_a_clear_error(tmp_path):
 def test_a_model_with_more_than_static_embedding_goes_through_encode(tmp_path):
     from sentence_transformers.sentence_transformer.modules import Dense
 
-    static = SentenceTransformer(str(DEFAULT_MODEL_DIR), device="cpu")
+    static = SentenceTransformer(str(EMBEDDING_MODEL_DIR), device="cpu")
     dim = static.get_embedding_dimension()
     dense = Dense(in_features=dim, out_features=8)
     model = SentenceTransformer(modules=[*static, dense], device="cpu")

@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from commentwatch.config import DEFAULT_DATA_DIR
+from commentwatch.paths import DATA_DIR
 from commentwatch.measure.evaluate import read_jsonl
 from commentwatch.values import HARM_CATEGORIES
 
-LABELLED = DEFAULT_DATA_DIR / "labelled"
+LABELLED = DATA_DIR / "labelled"
 SPLITS = ("train", "dev", "test")
 #: Every trick the normaliser undoes must be represented.
 EVASIONS = {"separator", "pinyin", "homophone", "initials", "traditional", "fullwidth",

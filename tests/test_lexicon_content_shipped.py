@@ -13,7 +13,8 @@ from dataclasses import replace
 
 import pytest
 
-from commentwatch.config import DEFAULT_LEXICON_DIR, load_config
+from commentwatch.config import load_config
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.lexicon import parse_lexicon
 from commentwatch.judge import Judge
 from commentwatch.values import HARM_CATEGORIES, Action, Comment, Video
@@ -33,14 +34,14 @@ def verdict(judge: Judge, text: str, video: Video = CHILD_VIDEO):
 
 
 def test_lint_cli_passes_on_shipped_lexicons():
-    done = subprocess.run([sys.executable, "-m", "commentwatch", "lexicon", "lint", str(DEFAULT_LEXICON_DIR)],
+    done = subprocess.run([sys.executable, "-m", "commentwatch", "lexicon", "lint", str(LEXICON_DIR)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ok" in done.stdout
 
 
 def test_shipped_lexicons_have_no_problems_and_are_broad():
-    lexicon = parse_lexicon(DEFAULT_LEXICON_DIR)
+    lexicon = parse_lexicon(LEXICON_DIR)
     assert lexicon.problems == ()
     assert len(lexicon.entries) >= 400
     by_category = {c: [e for e in lexicon.entries if e.category == c] for c in (*HARM_CATEGORIES, "minor_reference")}
@@ -55,7 +56,7 @@ def test_shipped_lexicons_have_no_problems_and_are_broad():
 
 @pytest.mark.parametrize("term", ["多大", "几岁", "腿", "私聊", "酒店", "发育", "红包", "礼物", "皮肤", "一个人在家"])
 def test_innocent_alone_terms_never_act_alone(term):
-    lexicon = parse_lexicon(DEFAULT_LEXICON_DIR)
+    lexicon = parse_lexicon(LEXICON_DIR)
     listed = [e for e in lexicon.entries if e.term == term]
     assert all(e.severity == 0 for e in listed), f"{term} must be a cue (severity 0): {listed}"
 

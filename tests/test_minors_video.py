@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from commentwatch.config import DEFAULT_LEXICON_DIR, load_config
+from commentwatch.config import load_config
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.minors import MinorVideoDetector
 from commentwatch.judge import Judge
 from commentwatch.values import Video
@@ -16,7 +17,7 @@ THRESHOLD = load_config(None).detect.minors_video_threshold
 
 @pytest.fixture(scope="module")
 def detector() -> MinorVideoDetector:
-    return MinorVideoDetector.from_file(DEFAULT_LEXICON_DIR / "minor_video.txt")
+    return MinorVideoDetector.from_file(LEXICON_DIR / "minor_video.txt")
 
 
 @pytest.mark.parametrize("video", [

@@ -15,7 +15,8 @@ from spacy.tokens import Doc
 from spacy.util import get_words_and_spaces
 
 import commentwatch.detect.semantic  # noqa: F401  (registers the factory)
-from commentwatch.config import DEFAULT_LEXICON_DIR, Config
+from commentwatch.config import Config
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.exemplars import (
     ExemplarError,
     ExemplarIndex,
@@ -141,7 +142,7 @@ def test_broken_exemplar_files_are_named_with_the_line(tmp_path):
 
 def test_the_shipped_exemplars_load():
     embedder = load_embedder("default", "cpu")
-    index = ExemplarIndex.load(DEFAULT_LEXICON_DIR / "exemplars", encode=embedder.encode,
+    index = ExemplarIndex.load(LEXICON_DIR / "exemplars", encode=embedder.encode,
                                model_fingerprint=embedder.fingerprint, cache_dir=None)
     assert len(index) >= 100
     assert set(index.category_names) >= {"sexualize", "grooming", "contact", "privacy"}
@@ -150,7 +151,7 @@ def test_the_shipped_exemplars_load():
 @pytest.fixture(scope="module")
 def lexicon_copy(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("lexicons") / "lexicons"
-    shutil.copytree(DEFAULT_LEXICON_DIR, folder)
+    shutil.copytree(LEXICON_DIR, folder)
     return folder
 
 

@@ -22,7 +22,8 @@ from daemon_support import (  # noqa: F401  (service, worker: fixtures)
     worker,
 )
 
-from commentwatch.config import DEFAULT_LEXICON_DIR, MetricsConfig
+from commentwatch.config import MetricsConfig
+from commentwatch.paths import LEXICON_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +95,7 @@ async def test_a_deleted_video_is_dropped_at_its_first_404(tmp_path, service, wo
 
 async def test_a_lexicon_edit_applies_without_restart(tmp_path, service, worker):
     lexicon = tmp_path / "lexicon"
-    shutil.copytree(DEFAULT_LEXICON_DIR, lexicon)
+    shutil.copytree(LEXICON_DIR, lexicon)
     db = tmp_path / "r.db"
     config = daemon_config(db, service.url, lexicon_reload_interval_s=0.3)
     await worker(replace(config, detect=replace(config.detect, lexicon_dir=lexicon)))
@@ -161,4 +162,4 @@ async def test_digest_retention_and_retry_jobs_are_scheduled(tmp_path, service, 
 
 
 def test_lexicon_dir_default_exists():
-    assert Path(DEFAULT_LEXICON_DIR).is_dir()
+    assert Path(LEXICON_DIR).is_dir()

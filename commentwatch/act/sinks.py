@@ -17,9 +17,7 @@ from typing import Any, Protocol
 
 import aiohttp
 
-
-class SinkError(Exception):
-    """An alert could not be delivered; the message says to where and why."""
+from commentwatch.errors import SinkError
 
 
 @dataclass(frozen=True)

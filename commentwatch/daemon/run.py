@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -39,8 +40,34 @@ def build_sinks(config: Config, secrets: Secrets, session: aiohttp.ClientSession
     return sinks
 
 
+def quiet_scheduler(verbose: bool = False) -> None:
+    """apscheduler logs every job run at INFO; with polls every second that drowns the log."""
+    if not verbose:
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def run_until_signal(config: Config, *, duration: float = 0.0, **kwargs: Any) -> None:
+    """``run_worker`` until SIGTERM or SIGINT, or for ``duration`` seconds when above 0."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    if duration > 0:
+        loop.call_later(duration, stop.set)
+    await run_worker(config, stop=stop, **kwargs)
+
+
+def run_daemon(config: Config, *, verbose: bool = False) -> None:
+    """The daemon as ``commentwatch run`` starts it: secrets checked before any model loads."""
+    read_secrets(config)
+    quiet_scheduler(verbose)
+    asyncio.run(run_until_signal(config))
+
+
 def load_judge(config: Config) -> Any:
-    from commentwatch.judge import Judge  # heavy: spaCy, embeddings
+    # Deferred: spaCy and the embedding model take seconds to import, and
+    # ``status`` and the tests import this module without judging anything.
+    from commentwatch.judge import Judge
 
     return Judge.from_config(config)
 

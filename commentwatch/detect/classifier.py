@@ -23,19 +23,14 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from commentwatch.config import DEFAULT_DATA_DIR
+from commentwatch.errors import ClassifierError
 
-DEFAULT_CLASSIFIER_DIR = DEFAULT_DATA_DIR / "models" / "classifier"
 FORMAT = "commentwatch-classifier/4"
 #: Hashed n-gram space per block (characters, words): big enough that
 #: collisions cost little, small enough to ship.
 BLOCK_FEATURES = 2**18
 HASH_FEATURES = 2 * BLOCK_FEATURES
 NGRAMS = (1, 2)
-
-
-class ClassifierError(RuntimeError):
-    """The classifier artefact is missing, broken, or was trained for another model."""
 
 
 class NgramHasher:

@@ -18,21 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from commentwatch.errors import ExemplarError
 from commentwatch.values import HARM_CATEGORIES
 
 log = logging.getLogger(__name__)
 
 #: An exemplar longer than this is a paragraph, not a phrase; lint refuses it.
 MAX_EXEMPLAR_CHARS = 200
-
-
-class ExemplarError(ValueError):
-    """An exemplar file cannot be used; the message names the file and line."""
-
-
-def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "commentwatch"
 
 
 def read_exemplar_file(path: Path) -> list[str]:

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from commentwatch.errors import LexiconError
 from commentwatch.text.normalize import NOISE, Normalizer
 from commentwatch.values import ALL_CATEGORIES
 
@@ -31,16 +32,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.message}"
-
-
-class LexiconError(ValueError):
-    """The lexicon folder has problems; ``problems`` lists each one."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        shown = "\n".join(str(p) for p in problems[:20])
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        super().__init__(f"{len(problems)} lexicon problem(s):\n{shown}{more}")
 
 
 @dataclass(frozen=True)

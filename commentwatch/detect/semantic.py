@@ -22,10 +22,11 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from commentwatch.config import DEFAULT_LEXICON_DIR
-from commentwatch.detect.classifier import DEFAULT_CLASSIFIER_DIR, Classifier
-from commentwatch.detect.exemplars import ExemplarIndex, default_cache_dir
+from commentwatch import paths
+from commentwatch.detect.classifier import Classifier
+from commentwatch.detect.exemplars import ExemplarIndex
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
+from commentwatch.text.normalize import Normalizer
 from commentwatch.values import Evidence
 
 #: Cue of the lexicon entries that show a commenter reporting or warning
@@ -66,8 +67,6 @@ def bystander_terms(lexicon, normalizer=None) -> list[str]:
     its fold tables again.
     """
     if normalizer is None:
-        from commentwatch.text.normalize import Normalizer
-
         normalizer = Normalizer(lexicon.char_substitutions)
     return sorted({normalizer.compact(e.term) for e in lexicon.entries if BYSTANDER_CUE in e.cues} - {""})
 
@@ -99,7 +98,7 @@ def semantic_score_cap(policy) -> float:
 def resolve_classifier_dir(name: str) -> Path | None:
     if name == "none":
         return None
-    return DEFAULT_CLASSIFIER_DIR if name == "default" else Path(name)
+    return paths.CLASSIFIER_DIR if name == "default" else Path(name)
 
 
 class SemanticComponent:
@@ -124,8 +123,8 @@ class SemanticComponent:
             for c in categories
         ], dtype=np.float32)
         self.exemplars = ExemplarIndex.load(
-            Path(exemplar_dir) if exemplar_dir else DEFAULT_LEXICON_DIR / "exemplars", encode=self.encode_texts, model_fingerprint=self.embedder.fingerprint,
-            cache_dir=Path(cache_dir) if cache_dir else default_cache_dir(),
+            Path(exemplar_dir) if exemplar_dir else paths.EXEMPLAR_DIR, encode=self.encode_texts, model_fingerprint=self.embedder.fingerprint,
+            cache_dir=Path(cache_dir) if cache_dir else paths.cache_dir(),
         )
 
         tuned_exemplar = tuned.get("exemplar_min", {})

@@ -22,6 +22,7 @@ from commentwatch.embed.distill import (
     distil_rows,
     save_model,
 )
+from commentwatch.embed.embedder import load_embedder
 from commentwatch.embed.vocabulary import build_vocabulary, lexicon_terms
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,6 @@ def build(out_dir: Path, *, lexicon_dir: Path, corpus: Sequence[str], corpus_nam
                                               digest_size=8).hexdigest(),
     }
     fingerprint = save_model(out_dir, vocabulary.words, rows, "", info)
-
-    from commentwatch.embed.embedder import load_embedder
 
     student = load_embedder(str(out_dir), device="cpu")
     figures: dict = {}

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from commentwatch.embed.embedder import weights_fingerprint
 from commentwatch.embed.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -120,8 +121,6 @@ def save_model(out_dir: Path, words: Sequence[str], rows: np.ndarray, card: str,
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
-
-    from commentwatch.embed.embedder import weights_fingerprint
 
     tokenizer = make_tokenizer(words)
     # Row 0 is [UNK]: zero, so unknown pieces add nothing but still count in the mean,

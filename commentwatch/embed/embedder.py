@@ -21,19 +21,15 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import sparse
 
-from commentwatch.config import DEFAULT_DATA_DIR
+from commentwatch.errors import EmbeddingModelError
+from commentwatch.paths import EMBEDDING_MODEL_DIR
 
 log = logging.getLogger(__name__)
 
 #: Where the project's own offline Chinese model lives (``model = "default"``).
-DEFAULT_MODEL_DIR = DEFAULT_DATA_DIR / "models" / "zh-jieba-static"
 _DEVICES = ("auto", "cpu", "cuda", "mps")
 #: Bound on the token → ids cache so hostile input cannot grow it forever.
 _TOKEN_CACHE_LIMIT = 200_000
-
-
-class EmbeddingModelError(RuntimeError):
-    """The configured embedding model cannot be found, loaded or used."""
 
 
 def resolve_device(device: str) -> str:
@@ -53,12 +49,12 @@ def resolve_device(device: str) -> str:
 def resolve_model_path(name: str) -> str:
     """Map ``default`` to the bundled model; leave hub ids and paths alone."""
     if name == "default":
-        if not (DEFAULT_MODEL_DIR / "modules.json").is_file():
+        if not (EMBEDDING_MODEL_DIR / "modules.json").is_file():
             raise EmbeddingModelError(
-                f"the default embedding model is missing from {DEFAULT_MODEL_DIR}; "
+                f"the default embedding model is missing from {EMBEDDING_MODEL_DIR}; "
                 "rebuild it with `commentwatch model build`"
             )
-        return str(DEFAULT_MODEL_DIR)
+        return str(EMBEDDING_MODEL_DIR)
     return name
 
 

@@ -1,4 +1,4 @@
-"""``commentwatch bench live``: the whole daemon under load, against the reference service.
+"""The whole daemon under load, against the reference service.
 
 The reference service posts comments and danmaku at a fixed rate and keeps
 ground truth (when each item was posted, when it was hidden, whether it was
@@ -9,7 +9,6 @@ from a comment being posted to its verdict and to its being hidden.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import dataclasses
 import json
@@ -18,38 +17,38 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commentwatch.config import Config, RecordConfig, ServiceConfig, load_config
+from commentwatch.config import Config, RecordConfig, ServiceConfig
+from commentwatch.daemon.reference_process import ReferenceProcess
+from commentwatch.daemon.run import load_judge, run_worker, wait_until_ready
+from commentwatch.record.store import Record
 
 log = logging.getLogger("commentwatch.bench")
 
 TOKEN_ENV = "COMMENTWATCH_BENCH_TOKEN"
 
 
-def add_live_parser(bench_subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    """Add ``live`` under the ``bench`` command's sub-modes."""
-    live = bench_subparsers.add_parser(
-        "live", help="the daemon against the reference service under load: comments/s, post-to-hide latency",
-        description="Start the reference service posting at --rate, run the worker, and measure sustained "
-                    "comments/s handled and p50/p99 latency from post to verdict and to hide.",
-    )
-    live.add_argument("--rate", type=float, default=1000.0, help="comments+danmaku posted per second (default 1000)")
-    live.add_argument("--duration", type=float, default=30.0, help="seconds of traffic (default 30)")
-    live.add_argument("--videos", type=int, default=12, help="videos in the service's catalogue (default 12)")
-    live.add_argument("--offending-share", type=float, default=0.05, help="share of offending items (default 0.05)")
-    live.add_argument("--seed", type=int, default=0, help="traffic seed (default 0)")
-    live.add_argument("--poll-interval", type=float, default=0.2,
-                      help="seconds between polls of a stream (default 0.2)")
-    live.add_argument("--page-size", type=int, default=500, help="items asked for per poll (default 500)")
-    live.add_argument("--concurrency", type=int, default=16, help="HTTP calls in flight (default 16)")
-    live.add_argument("--config", type=Path, help="take detect and policy settings from this config")
-    live.add_argument("--no-semantic", action="store_true", help="lexicon and rules only (no embedding stage)")
-    live.add_argument("--json", action="store_true", help="print the figures as JSON")
-    live.add_argument("--dump", type=Path, help="write one JSON line per item (times, latencies) here")
-    live.set_defaults(handler=live_command)
-    return live
+@dataclass(frozen=True)
+class LiveBenchOptions:
+    #: Comments and danmaku posted per second.
+    rate: float = 1000.0
+    #: Seconds of traffic.
+    duration: float = 30.0
+    #: Videos in the service's catalogue.
+    videos: int = 12
+    offending_share: float = 0.05
+    seed: int = 0
+    #: Seconds between polls of a stream.
+    poll_interval: float = 0.2
+    #: Items asked for per poll.
+    page_size: int = 500
+    #: HTTP calls in flight.
+    concurrency: int = 16
+    #: Write one JSON line per item (times, latencies) here.
+    dump: Path | None = None
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -60,39 +59,28 @@ def percentile(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=1000, method="inclusive")[max(0, min(998, round(q * 1000) - 1))]
 
 
-def live_command(args: argparse.Namespace) -> int:
-    base = load_config(args.config) if args.config else Config()
-    if args.no_semantic:
-        base = dataclasses.replace(base, detect=dataclasses.replace(base.detect, semantic=False))
+def bench_live(base: Config, options: LiveBenchOptions, *, verbose: bool = False) -> dict[str, Any]:
+    """Run the reference service and the worker; the figures ``format_result`` prints."""
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    if not getattr(args, "verbose", False):
+    if not verbose:
         # Every hide and alert is logged; at a thousand comments a second that is noise here.
         logging.getLogger("commentwatch").setLevel(logging.ERROR)
-    result = asyncio.run(run_live(args, base))
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(format_result(result))
-    return 0
+    return asyncio.run(run_live(options, base))
 
 
-async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
-    from commentwatch.daemon.reference_process import ReferenceProcess
-    from commentwatch.daemon.run import load_judge, run_worker, wait_until_ready
-    from commentwatch.record.store import Record
-
+async def run_live(options: LiveBenchOptions, base: Config) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="commentwatch-bench-") as tmp:
         db = Path(tmp) / "bench.db"
-        extra = ("--videos", str(args.videos), "--offending-share", str(args.offending_share))
-        async with ReferenceProcess(rate=0, seed=args.seed, extra_args=extra) as ref:
+        extra = ("--videos", str(options.videos), "--offending-share", str(options.offending_share))
+        async with ReferenceProcess(rate=0, seed=options.seed, extra_args=extra) as ref:
             os.environ[TOKEN_ENV] = ref.token
             config = dataclasses.replace(
                 base,
                 service=ServiceConfig(base_url=ref.url, token_env=TOKEN_ENV, timeout_s=5.0),
                 worker=dataclasses.replace(
-                    base.worker, watch="all", minors_poll_interval_s=args.poll_interval,
-                    other_poll_interval_s=args.poll_interval, discover_interval_s=30.0,
-                    page_size=args.page_size, concurrency=args.concurrency, dry_run=False,
+                    base.worker, watch="all", minors_poll_interval_s=options.poll_interval,
+                    other_poll_interval_s=options.poll_interval, discover_interval_s=30.0,
+                    page_size=options.page_size, concurrency=options.concurrency, dry_run=False,
                 ),
                 record=RecordConfig(path=db),
             )
@@ -110,13 +98,13 @@ async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
             try:
                 await wait_until_ready(ready, task, timeout=120)
                 worker = holder["worker"]
-                while len(worker.videos) < args.videos and not task.done():
+                while len(worker.videos) < options.videos and not task.done():
                     await asyncio.sleep(0.1)
                 await asyncio.sleep(1.0)
 
-                await ref.admin_post("/admin/traffic", {"rate": args.rate})
+                await ref.admin_post("/admin/traffic", {"rate": options.rate})
                 t0 = time.time()
-                await asyncio.sleep(args.duration)
+                await asyncio.sleep(options.duration)
                 await ref.admin_post("/admin/traffic", {"rate": 0})
                 t1 = time.time()
                 items = (await ref.admin_get("/admin/items", text="false"))["items"]
@@ -142,19 +130,19 @@ async def run_live(args: argparse.Namespace, base: Config) -> dict[str, Any]:
                 # Stop the worker whatever went wrong, and surface its own error if it had one.
                 stop.set()
                 await task
-    if args.dump:
-        with args.dump.open("w", encoding="utf-8") as out:
+    if options.dump:
+        with options.dump.open("w", encoding="utf-8") as out:
             for i in items:
                 key = f"{i['kind']}:{i['id']}"
                 out.write(json.dumps({"key": key, "video_id": i["video_id"], "posted_at": i["posted_at"],
                                       "judged_at": judged_at.get(key), "hidden_at": i["hidden_at"],
                                       "offending": i["offending"]}) + "\n")
-    return summarise(items, judged_at, t0=t0, t1=t1, drained_at=drained_at, args=args,
+    return summarise(items, judged_at, t0=t0, t1=t1, drained_at=drained_at, options=options,
                      semantic=config.detect.semantic)
 
 
 def summarise(items: list[dict[str, Any]], judged_at: dict[str, float], *, t0: float, t1: float,
-              drained_at: float | None, args: argparse.Namespace, semantic: bool) -> dict[str, Any]:
+              drained_at: float | None, options: LiveBenchOptions, semantic: bool) -> dict[str, Any]:
     window = [i for i in items if t0 <= i["posted_at"] <= t1]
     to_verdict = [judged_at[f"{i['kind']}:{i['id']}"] - i["posted_at"]
                   for i in window if f"{i['kind']}:{i['id']}" in judged_at]
@@ -168,7 +156,7 @@ def summarise(items: list[dict[str, Any]], judged_at: dict[str, float], *, t0: f
         return None if value is None else round(value * 1000, 1)
 
     return {
-        "rate_asked": args.rate,
+        "rate_asked": options.rate,
         "duration_s": round(t1 - t0, 2),
         "semantic": semantic,
         "posted": len(window),
@@ -183,8 +171,8 @@ def summarise(items: list[dict[str, Any]], judged_at: dict[str, float], *, t0: f
         "offending_posted": len(offending),
         "offending_hidden": sum(1 for i in offending if i["hidden_at"] is not None),
         "benign_hidden": sum(1 for i in window if not i["offending"] and i["hidden_at"] is not None),
-        "settings": {"videos": args.videos, "poll_interval_s": args.poll_interval, "page_size": args.page_size,
-                     "concurrency": args.concurrency, "seed": args.seed},
+        "settings": {"videos": options.videos, "poll_interval_s": options.poll_interval, "page_size": options.page_size,
+                     "concurrency": options.concurrency, "seed": options.seed},
     }
 
 

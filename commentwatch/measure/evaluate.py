@@ -1,4 +1,4 @@
-"""``commentwatch eval``: how good are the lexicons (and the model) on labelled data?
+"""Evaluation (``commentwatch eval``): how good are the lexicons (and the model) on labelled data?
 
 Every edit to a lexicon can make things better or worse; this command says
 which. It judges labelled comments through the very ``Judge`` that
@@ -22,27 +22,22 @@ hide-only figures are reported beside.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from commentwatch.scan import add_judge_arguments, judge_from_args, parse_line
+from commentwatch.errors import InputError
+from commentwatch.sources.jsonl import parse_line
 from commentwatch.values import HARM_CATEGORIES, Action, Comment, Kind, Verdict, Video
 
 #: Comments judged per ``judge_many`` call, as the scan command batches.
 BATCH = 256
 NONE_CATEGORY = "none"
 STYLES = ("comment", "danmaku")
-
-
-class EvalInputError(ValueError):
-    """A labelled file is unusable; the message names the file and line."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +110,7 @@ def read_jsonl(path: Path) -> list[Example]:
     try:
         raw_lines = path.read_bytes().splitlines()
     except OSError as exc:
-        raise EvalInputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     examples, problems = [], []
     for number, raw in enumerate(raw_lines, start=1):
         if not raw.strip():
@@ -123,34 +118,34 @@ def read_jsonl(path: Path) -> list[Example]:
         where = f"{path}:{number}"
         try:
             examples.append(_example(where, number, raw))
-        except EvalInputError as exc:
+        except InputError as exc:
             problems.append(str(exc))
     if problems:
         shown = "\n".join(problems[:20])
         more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise EvalInputError(f"{len(problems)} bad line(s):\n{shown}{more}")
+        raise InputError(f"{len(problems)} bad line(s):\n{shown}{more}")
     return examples
 
 
 def _example(where: str, number: int, raw: bytes) -> Example:
     parsed = parse_line(number, raw)
     if parsed.comment is None:
-        raise EvalInputError(f"{where}: {parsed.error}")
+        raise InputError(f"{where}: {parsed.error}")
     obj = json.loads(raw)
     label = obj.get("label")
     if label not in (0, 1) or isinstance(label, bool):
-        raise EvalInputError(f"{where}: label: expected 0 or 1, got {label!r}")
+        raise InputError(f"{where}: label: expected 0 or 1, got {label!r}")
     category = obj.get("category", NONE_CATEGORY if label == 0 else None)
     if label == 1 and category not in HARM_CATEGORIES:
-        raise EvalInputError(f"{where}: category: expected one of {', '.join(HARM_CATEGORIES)} for label 1, got {category!r}")
+        raise InputError(f"{where}: category: expected one of {', '.join(HARM_CATEGORIES)} for label 1, got {category!r}")
     if label == 0 and category != NONE_CATEGORY:
-        raise EvalInputError(f"{where}: category: expected \"none\" for label 0, got {category!r}")
+        raise InputError(f"{where}: category: expected \"none\" for label 0, got {category!r}")
     evasion = obj.get("evasion", "none")
     if not isinstance(evasion, str) or not evasion:
-        raise EvalInputError(f"{where}: evasion: expected a non-empty string, got {evasion!r}")
+        raise InputError(f"{where}: evasion: expected a non-empty string, got {evasion!r}")
     style = obj.get("style", obj.get("kind", "comment"))
     if style not in STYLES:
-        raise EvalInputError(f"{where}: style: expected \"comment\" or \"danmaku\", got {style!r}")
+        raise InputError(f"{where}: style: expected \"comment\" or \"danmaku\", got {style!r}")
     comment = replace(parsed.comment, kind=Kind(style))
     return Example(comment, label, category, evasion, style, where)
 
@@ -160,14 +155,14 @@ def read_cold_csv(path: Path) -> list[Example]:
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise EvalInputError(f"{path}: cannot read: {exc.strerror}") from None
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
     examples, problems = [], []
     with handle:
         try:
             reader = csv.DictReader(handle)
             missing = [c for c in ("TEXT", "label") if c not in (reader.fieldnames or [])]
             if missing:
-                raise EvalInputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(reader.fieldnames or []) or 'none'})")
+                raise InputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(reader.fieldnames or []) or 'none'})")
             for row in reader:
                 where = f"{path}:{reader.line_num}"
                 label_text = (row.get("label") or "").strip()
@@ -179,11 +174,11 @@ def read_cold_csv(path: Path) -> list[Example]:
                 label = int(label_text)
                 examples.append(Example(comment, label, "abuse" if label else NONE_CATEGORY, where=where))
         except UnicodeDecodeError as exc:
-            raise EvalInputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+            raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
         except csv.Error as exc:
-            raise EvalInputError(f"{path}: not valid CSV: {exc}") from None
+            raise InputError(f"{path}: not valid CSV: {exc}") from None
     if problems:
-        raise EvalInputError(f"{len(problems)} bad row(s):\n" + "\n".join(problems[:20]))
+        raise InputError(f"{len(problems)} bad row(s):\n" + "\n".join(problems[:20]))
     return examples
 
 
@@ -386,38 +381,3 @@ def _render_cases(report: dict[str, Any], show: int) -> list[str]:
         if len(cases) > show:
             lines.append(f"… {len(cases) - show} more (--show N, or --json)")
     return lines
-
-
-def run_eval(args: argparse.Namespace) -> int:
-    # Read every file first: a typo in the last file should not cost a model load.
-    for path in args.files:
-        try:
-            read_examples(path)
-        except EvalInputError as exc:
-            print(f"commentwatch eval: {exc}", file=sys.stderr)
-            return 2
-    judge = judge_from_args(args)
-    reports = [evaluate_file(judge, path) for path in args.files]
-    if args.json:
-        json.dump({"lexicon_version": judge.lexicon_version, "semantic": not args.no_semantic,
-                   "files": reports}, sys.stdout, ensure_ascii=False, indent=1)
-        sys.stdout.write("\n")
-    else:
-        print(f"lexicon version {judge.lexicon_version}, semantic stage {'off' if args.no_semantic else 'on'}")
-        print("\n\n".join(render(r, show=args.show) for r in reports))
-    return 0
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "eval",
-        help="precision/recall of the scan path on labelled comments (JSONL) or COLD (CSV)",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("files", nargs="+", metavar="FILE", help="labelled .jsonl or COLD-format .csv")
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
-    parser.add_argument("--show", type=int, default=50, metavar="N",
-                        help="list at most N false positives and N false negatives (default 50)")
-    add_judge_arguments(parser)
-    parser.set_defaults(handler=run_eval)

@@ -1,15 +1,11 @@
-"""``python -m commentwatch.reference``: the reference service alone.
+"""``python -m commentwatch.reference``: the same as ``commentwatch reference-service``.
 
-Same options as ``commentwatch reference-service``, without importing the
-rest of the command line (tests start many of these).
+Launchers start the service by module; it goes through the command line's
+one door, which imports only the reference service's command.
 """
 
-import argparse
-import logging
+import sys
 
-from commentwatch.reference.command import add_service_arguments, run_service
+from commentwatch.cli import main
 
-parser = argparse.ArgumentParser(prog="python -m commentwatch.reference")
-add_service_arguments(parser)
-logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-raise SystemExit(run_service(parser.parse_args()))
+raise SystemExit(main(["reference-service", *sys.argv[1:]]))

@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from commentwatch.errors import BadRequest
 from commentwatch.reference.faults import (
     AFTER_MODES,
     BEFORE_MODES,
@@ -58,10 +59,6 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 def _error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
     return _json({"error": message}, status=status, headers=headers)
-
-
-class BadRequest(Exception):
-    """A parameter or body field is wrong; the message names it."""
 
 
 # ---------------------------------------------------------------- middleware

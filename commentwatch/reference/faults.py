@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from commentwatch.errors import FaultSpecError
+
 #: Faults applied before the handler runs: they replace or delay the answer.
 BEFORE_MODES = ("error", "delay", "rate_limit")
 #: Faults applied to the handler's answer: they break its body.
@@ -22,10 +24,6 @@ AFTER_MODES = ("malformed_json", "malformed_xml")
 #: A standing fault: the named items are served with broken fields.
 ITEM_MODES = ("malformed_items",)
 MODES = BEFORE_MODES + AFTER_MODES + ITEM_MODES
-
-
-class FaultSpecError(ValueError):
-    """A fault request is invalid; the message names the field."""
 
 
 @dataclass

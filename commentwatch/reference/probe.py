@@ -1,4 +1,4 @@
-"""``commentwatch reference-probe``: how fast the harness itself is.
+"""How fast the harness itself is.
 
 Reads every new comment and danmaku of a running reference service through
 ``CommentServiceClient`` for a while (optionally hiding one item in N) and
@@ -11,9 +11,8 @@ because their Bilibili timestamp has whole-second resolution.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import aiohttp
 
@@ -91,9 +90,3 @@ async def probe(
             requests=client.stats.calls,
             retries=client.stats.retries,
         )
-
-
-def run_probe(url: str, token: str, seconds: float, hide_every: int, danmaku_format: str) -> int:
-    report = asyncio.run(probe(url, token, seconds=seconds, hide_every=hide_every, danmaku_format=danmaku_format))
-    print(json.dumps(asdict(report), indent=2))
-    return 0

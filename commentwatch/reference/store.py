@@ -16,9 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-
-class StoreError(LookupError):
-    """A video or item does not exist; the message names which."""
+from commentwatch.errors import StoreError
 
 
 @dataclass

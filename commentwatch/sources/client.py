@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from commentwatch.errors import ServiceError
 from commentwatch.sources.danmaku import parse_danmaku_json, parse_danmaku_xml
 from commentwatch.sources.pages import Malformed, Page
 from commentwatch.sources.payloads import (
@@ -50,18 +51,6 @@ log = logging.getLogger(__name__)
 
 #: Path segment of each kind in the service's URLs.
 KIND_SEGMENT = {Kind.COMMENT: "comments", Kind.DANMAKU: "danmaku"}
-
-
-class ServiceError(Exception):
-    """A call failed for good: retries exhausted, or an answer retrying cannot fix."""
-
-    def __init__(self, message: str, *, method: str, url: str, status: int | None = None, attempts: int = 1) -> None:
-        super().__init__(message)
-        self.method = method
-        self.url = url
-        #: The last HTTP status, or ``None`` when no answer came.
-        self.status = status
-        self.attempts = attempts
 
 
 @dataclass(frozen=True)

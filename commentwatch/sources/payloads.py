@@ -14,12 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from commentwatch.errors import PayloadError
 from commentwatch.sources.pages import Malformed, Page
 from commentwatch.values import Comment, Kind, Video
-
-
-class PayloadError(ValueError):
-    """The payload as a whole cannot be read."""
 
 
 def decode_json(body: bytes) -> Any:

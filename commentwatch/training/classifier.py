@@ -1,38 +1,37 @@
-"""``commentwatch train`` and ``commentwatch model build``.
+"""Training the classifier: fit its heads, tune its thresholds, write it with its model card.
 
-``model build`` distils the default embedding model; ``train`` fits the
-classifier on the project's labelled child-safety data plus COLD (read in
-place, never copied), tunes the semantic thresholds on the dev split against
-the lexicon-only result, and writes the artefact with its model card. The
-test split is never read here.
+``train`` fits the classifier on the project's labelled child-safety data
+plus COLD (read in place, never copied), tunes the semantic thresholds on
+train (out of fold) and dev against the lexicon-only result, and writes the
+artefact with its model card. The test split is never read here.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import datetime
-import json
-import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from commentwatch.config import (
-    DEFAULT_DATA_DIR,
-    DEFAULT_LEXICON_DIR,
-    PACKAGE_DIR,
-    load_config,
+from commentwatch import paths
+from commentwatch.config import Config
+from commentwatch.decide.policy import Policy
+from commentwatch.detect.classifier import HeadSpec, fit
+from commentwatch.detect.exemplars import ExemplarIndex
+from commentwatch.detect.lexicon import load_lexicon
+from commentwatch.detect.pipeline import build_pipeline
+from commentwatch.detect.semantic import (
+    SILENCED_BY_BYSTANDER,
+    BystanderWords,
+    bystander_terms,
+    semantic_score_cap,
 )
-from commentwatch.values import HARM_CATEGORIES, Comment, Video
-
-log = logging.getLogger(__name__)
-
-DEFAULT_LABELLED_DIR = DEFAULT_DATA_DIR / "labelled"
-#: COLD lives beside the checkout, read where it is.
-DEFAULT_COLD_DIR = PACKAGE_DIR.parent.parent / "shared" / "data" / "cold"
-
+from commentwatch.embed.embedder import StaticEmbedder, load_embedder
+from commentwatch.judge import Judge
+from commentwatch.text.normalize import Normalizer
+from commentwatch.training.corpus import read_cold, read_labelled
+from commentwatch.values import HARM_CATEGORIES, Action, Evidence
 
 #: Regularisation and positive weight of the child-safety heads (chosen on dev).
 CHILD_SAFETY_C = 3.0
@@ -45,76 +44,10 @@ OFF = 1.01
 TUNING_MARGIN = 0.1
 
 
-class DataError(ValueError):
-    """A training file is missing or malformed; names the file and line."""
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    label: int
-    category: str
-    comment: Comment
-
-
-def read_labelled(path: Path) -> list[Example]:
-    """JSON lines of ``{"id","text","video":{...},"label":0|1,"category":...}``."""
-    if not path.is_file():
-        raise DataError(f"{path}: labelled file not found")
-    examples = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                text, label = row["text"], int(row["label"])
-                category = row.get("category") or "none"
-                video = row.get("video") or {}
-                comment = Comment(
-                    id=str(row.get("id", number)), text=text,
-                    video=Video(id=str(video.get("id", "")), title=video.get("title", ""),
-                                tags=tuple(video.get("tags", ())), description=video.get("description", ""),
-                                featuring_minors=video.get("featuring_minors")),
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DataError(f"{path}:{number}: not a labelled example ({exc})") from None
-            if label not in (0, 1) or not isinstance(text, str):
-                raise DataError(f"{path}:{number}: label must be 0 or 1 and text a string")
-            if label and category not in HARM_CATEGORIES:
-                raise DataError(f"{path}:{number}: category {category!r} is not a harm category")
-            examples.append(Example(text, label, category, comment))
-    return examples
-
-
-def read_cold(path: Path) -> tuple[list[str], np.ndarray]:
-    """COLD's CSV (``TEXT`` and ``label`` columns, UTF-8 with BOM)."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-    except FileNotFoundError:
-        raise DataError(f"{path}: COLD file not found") from None
-    texts, labels = [], []
-    for number, row in enumerate(rows, start=2):
-        try:
-            label = int(row["label"])
-            if label not in (0, 1) or row["TEXT"] is None:
-                raise ValueError(label)
-            texts.append(row["TEXT"])
-            labels.append(label)
-        except (KeyError, TypeError, ValueError):
-            raise DataError(f"{path}:{number}: expected TEXT and a 0/1 label") from None
-    return texts, np.asarray(labels)
-
-
 class Reader:
     """Normalises and segments texts exactly as the scan path does."""
 
     def __init__(self, lexicon_dir: Path):
-        from commentwatch.detect.lexicon import load_lexicon
-        from commentwatch.detect.pipeline import build_pipeline
-        from commentwatch.text.normalize import Normalizer
-
         self.lexicon = load_lexicon(lexicon_dir)
         self.normalizer = Normalizer(self.lexicon.char_substitutions)
         self.nlp = build_pipeline(self.lexicon, self.normalizer, semantic=None)
@@ -124,23 +57,34 @@ class Reader:
 
 
 def _embed(embedder, docs) -> np.ndarray:
-    from commentwatch.embed.embedder import StaticEmbedder
-
     if isinstance(embedder, StaticEmbedder):
         return embedder.encode_tokens([[t.text for t in d] for d in docs])
     return embedder.encode([d.text for d in docs])
 
 
-def train(args: argparse.Namespace) -> int:
-    from commentwatch.detect.classifier import DEFAULT_CLASSIFIER_DIR, HeadSpec, fit
-    from commentwatch.embed.embedder import load_embedder
+@dataclass(frozen=True)
+class TrainOptions:
+    #: Folder with train.jsonl and dev.jsonl.
+    labelled: Path = paths.LABELLED_DIR
+    #: Folder with COLD's train.csv and dev.csv; the abuse head does without them.
+    cold: Path = paths.COLD_DIR
+    #: Lexicon folder; ``None`` takes the config's.
+    lexicon_dir: Path | None = None
+    #: Embedding model; ``None`` takes the config's.
+    model: str | None = None
+    #: Artefact folder; ``None`` writes the committed classifier.
+    out: Path | None = None
+    #: Inverse regularisation strength of the abuse head.
+    C: float = 10.0
 
-    config = load_config(args.config)
-    lexicon_dir = Path(args.lexicon_dir) if args.lexicon_dir else config.detect.lexicon_dir
-    labelled = Path(args.labelled)
+
+def train(config: Config, options: TrainOptions) -> Path:
+    """Fit, tune and write the classifier with its model card; returns the folder written."""
+    lexicon_dir = options.lexicon_dir or config.detect.lexicon_dir
+    labelled = options.labelled
     train_set = read_labelled(labelled / "train.jsonl")
     dev_set = read_labelled(labelled / "dev.jsonl")
-    cold_dir = Path(args.cold)
+    cold_dir = options.cold
     cold_train = cold_dev = None
     if (cold_dir / "train.csv").is_file():
         cold_train = read_cold(cold_dir / "train.csv")
@@ -148,7 +92,7 @@ def train(args: argparse.Namespace) -> int:
     else:
         print(f"COLD not found under {cold_dir}: training the abuse head on the labelled data only")
 
-    embedder = load_embedder(args.model or config.detect.model, "cpu")
+    embedder = load_embedder(options.model or config.detect.model, "cpu")
     reader = Reader(lexicon_dir)
     texts = [e.text for e in train_set]
     categories = [c for c in HARM_CATEGORIES if any(e.label and e.category == c for e in train_set)]
@@ -163,7 +107,7 @@ def train(args: argparse.Namespace) -> int:
         if c == "abuse" and cold_train is not None:
             # The general-abuse axis: COLD's labels, at COLD's balance.
             y[labelled_rows:] = cold_train[1]
-            heads[c] = HeadSpec(y, None, C=args.C)
+            heads[c] = HeadSpec(y, None, C=options.C)
         else:
             # Child-safety heads learn from the project's data only: COLD's
             # 25k texts would drown a few dozen positives (measured on dev:
@@ -174,7 +118,7 @@ def train(args: argparse.Namespace) -> int:
     plain = [d.text for d in docs]
     tokens = [[t.text for t in d] for d in docs]
     info = {
-        "model": args.model or config.detect.model,
+        "model": options.model or config.detect.model,
         "trained": datetime.date.today().isoformat(),
         "data": {"labelled_train": len(train_set), "cold_train": len(cold_train[0]) if cold_train else 0},
     }
@@ -205,19 +149,17 @@ def train(args: argparse.Namespace) -> int:
                                          train_set + dev_set, np.vstack([oof, dev_probabilities]))
     figures.update(tuning)
     classifier.info.update(thresholds=thresholds, figures=figures)
-    out = Path(args.out) if args.out else DEFAULT_CLASSIFIER_DIR
+    out = options.out or paths.CLASSIFIER_DIR
     classifier.save(out)
-    (out / "README.md").write_text(classifier_card(classifier, args), encoding="utf-8")
+    (out / "README.md").write_text(classifier_card(classifier), encoding="utf-8")
     print(f"thresholds {thresholds}; dev {tuning}")
     print(f"wrote {out}")
-    return 0
+    return out
 
 
 def out_of_fold(own_texts, own_tokens, own_vectors, extra_texts, extra_tokens, extra_vectors,
                 heads, labelled_rows, fingerprint) -> np.ndarray:
     """Each labelled training comment scored by heads that never saw it."""
-    from commentwatch.detect.classifier import HeadSpec, fit
-
     folds = np.arange(labelled_rows) % OOF_FOLDS
     result = np.zeros((labelled_rows, len(heads)), dtype=np.float32)
     for k in range(OOF_FOLDS):
@@ -240,17 +182,6 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     Every candidate is scored through the real policy: lexicon evidence from a
     lexicon-only Judge, plus the semantic evidence the thresholds would let through.
     """
-    from commentwatch.decide.policy import Policy
-    from commentwatch.detect.exemplars import ExemplarIndex
-    from commentwatch.detect.semantic import (
-        SILENCED_BY_BYSTANDER,
-        BystanderWords,
-        bystander_terms,
-        semantic_score_cap,
-    )
-    from commentwatch.judge import Judge
-    from commentwatch.values import Action, Evidence
-
     base = replace(config, detect=replace(config.detect, semantic=False, lexicon_dir=lexicon_dir))
     judge = Judge.from_config(base)
     comments = [e.comment for e in examples]
@@ -336,7 +267,7 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     return thresholds, figures
 
 
-def classifier_card(classifier, args) -> str:
+def classifier_card(classifier) -> str:
     info, figures = classifier.info, classifier.info.get("figures", {})
     lines = [
         "# commentwatch classifier",
@@ -370,59 +301,3 @@ def classifier_card(classifier, args) -> str:
         lines.append(f"- {key}: {value}")
     lines.append("")
     return "\n".join(lines)
-
-
-def build_model(args: argparse.Namespace) -> int:
-    from commentwatch.embed.build import build
-    from commentwatch.embed.embedder import DEFAULT_MODEL_DIR
-
-    labelled = read_labelled(Path(args.labelled) / "train.jsonl") if (Path(args.labelled) / "train.jsonl").is_file() else []
-    corpus = [e.text for e in labelled]
-    corpus_name = f"child-safety train ({len(labelled)})"
-    eval_texts, eval_labels, eval_train = (), (), ()
-    cold_dir = Path(args.cold)
-    if (cold_dir / "train.csv").is_file():
-        cold_texts, cold_labels = read_cold(cold_dir / "train.csv")
-        corpus += cold_texts
-        corpus_name += f" + COLD train ({len(cold_texts)})"
-        if (cold_dir / "dev.csv").is_file():
-            eval_texts, eval_labels = read_cold(cold_dir / "dev.csv")
-            eval_train = (cold_texts, cold_labels)
-    out = Path(args.out) if args.out else DEFAULT_MODEL_DIR
-    cache = Path(args.cache_dir) if args.cache_dir else None
-    info = build(out, lexicon_dir=Path(args.lexicon_dir), corpus=corpus, corpus_name=corpus_name,
-                 eval_texts=list(eval_texts), eval_labels=list(eval_labels), eval_train=eval_train,
-                 dictionary_words=args.dictionary_words, max_size=args.vocabulary, dimensions=args.dimensions,
-                 cache_dir=cache)
-    print(json.dumps(info["figures"], indent=2))
-    print(f"wrote {out} (fingerprint {info['fingerprint']}); retrain the classifier: commentwatch train")
-    return 0
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    from commentwatch.detect.exemplars import default_cache_dir
-
-    trainer = subparsers.add_parser("train", help="train the semantic classifier from labelled data")
-    trainer.add_argument("--config", help="commentwatch TOML config (model, lexicons, thresholds)")
-    trainer.add_argument("--labelled", default=str(DEFAULT_LABELLED_DIR),
-                         help="folder with train.jsonl and dev.jsonl")
-    trainer.add_argument("--cold", default=str(DEFAULT_COLD_DIR), help="folder with COLD train.csv/dev.csv")
-    trainer.add_argument("--lexicon-dir", help="lexicon folder (default: the config's)")
-    trainer.add_argument("--model", help="embedding model (default: the config's)")
-    trainer.add_argument("--out", help="artefact folder (default: the committed classifier)")
-    trainer.add_argument("-C", type=float, default=10.0, help="inverse regularisation strength of the abuse head")
-    trainer.set_defaults(handler=train)
-
-    model = subparsers.add_parser("model", help="the default embedding model")
-    model_commands = model.add_subparsers(dest="model_command", metavar="ACTION", required=True)
-    builder = model_commands.add_parser("build", help="rebuild the default offline Chinese model")
-    builder.add_argument("--out", help="model folder (default: the committed model)")
-    builder.add_argument("--lexicon-dir", default=str(DEFAULT_LEXICON_DIR))
-    builder.add_argument("--labelled", default=str(DEFAULT_LABELLED_DIR))
-    builder.add_argument("--cold", default=str(DEFAULT_COLD_DIR))
-    builder.add_argument("--cache-dir", default=str(default_cache_dir() / "build"),
-                         help="teacher vectors are cached here")
-    builder.add_argument("--vocabulary", type=int, default=40_000, help="most words in the vocabulary")
-    builder.add_argument("--dictionary-words", type=int, default=26_000)
-    builder.add_argument("--dimensions", type=int, default=256)
-    builder.set_defaults(handler=build_model)

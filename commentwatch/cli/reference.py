@@ -1,4 +1,4 @@
-"""``commentwatch reference-service`` and ``commentwatch traffic``."""
+"""``commentwatch reference-service``, ``traffic`` and ``reference-probe``: the stand-in comment service."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import asyncio
 import json
 import os
 import sys
+from dataclasses import asdict
+
+from commentwatch.errors import InputError
 
 TOKEN_ENV = "COMMENTWATCH_REFERENCE_TOKEN"
 
@@ -35,7 +38,7 @@ def _count(text: str) -> int:
 def _token(args: argparse.Namespace) -> str:
     token = args.token or os.environ.get(TOKEN_ENV, "")
     if not token:
-        raise SystemExit(f"commentwatch: give --token or set {TOKEN_ENV}")
+        raise InputError(f"give --token or set {TOKEN_ENV}")
     return token
 
 
@@ -59,6 +62,7 @@ def add_service_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def options_from_args(args: argparse.Namespace):
+    # The library is imported when the command runs, not when its --help is built (see cli/__init__.py).
     from commentwatch.reference.service import ServiceOptions
 
     faults = []
@@ -85,75 +89,60 @@ def options_from_args(args: argparse.Namespace):
     )
 
 
+def configure_reference_service(parser: argparse.ArgumentParser) -> None:
+    parser.description = ("A stand-in for a platform's comment service: the API in deploy/openapi.yaml, "
+                          "synthetic traffic with ground truth, and fault injection.")
+    add_service_arguments(parser)
+    parser.set_defaults(handler=run_service)
+
+
 def run_service(args: argparse.Namespace) -> int:
+    # The library is imported when the command runs, not when its --help is built (see cli/__init__.py).
     from commentwatch.reference.service import serve
 
     asyncio.run(serve(options_from_args(args)))
     return 0
 
 
-async def _steer(url: str, token: str, body: dict) -> dict:
-    import aiohttp
-
-    timeout = aiohttp.ClientTimeout(total=30)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with aiohttp.ClientSession(timeout=timeout, headers=headers) as session:
-        if body:
-            async with session.post(f"{url.rstrip('/')}/admin/traffic", json=body) as response:
-                data = await response.json()
-                if response.status != 200:
-                    raise SystemExit(f"commentwatch: POST {url}/admin/traffic: {response.status} {data}")
-        async with session.get(f"{url.rstrip('/')}/admin/stats") as response:
-            return await response.json()
-
-
-def run_traffic(args: argparse.Namespace) -> int:
-    """Steer a running reference service's traffic generator."""
-    body: dict = {}
-    if args.rate is not None:
-        body["rate"] = args.rate
-    if args.post is not None:
-        body["post"] = args.post
-    stats = asyncio.run(_steer(args.url, _token(args), body))
-    stats.pop("requests", None)
-    json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
-    print()
-    return 0
-
-
-def _run_probe(args: argparse.Namespace) -> int:
-    from commentwatch.reference.probe import run_probe
-
-    return run_probe(args.url, _token(args), args.seconds, args.hide_every, args.danmaku_format)
-
-
-def register(subparsers: argparse._SubParsersAction) -> None:
-    service = subparsers.add_parser(
-        "reference-service",
-        help="run the reference comment service (for demos, tests and benchmarks)",
-        description="A stand-in for a platform's comment service: the API in deploy/openapi.yaml, "
-        "synthetic traffic with ground truth, and fault injection.",
-    )
-    add_service_arguments(service)
-    service.set_defaults(handler=run_service)
-
-    traffic = subparsers.add_parser(
-        "traffic",
-        help="change a running reference service's traffic rate or post generated items",
-    )
+def configure_traffic(traffic: argparse.ArgumentParser) -> None:
     traffic.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
     traffic.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
     traffic.add_argument("--rate", type=_non_negative, help="new rate in items per second (0 stops)")
     traffic.add_argument("--post", type=_count, help="post this many generated items at once")
     traffic.set_defaults(handler=run_traffic)
 
-    probe = subparsers.add_parser(
-        "reference-probe",
-        help="read a running reference service through the client and report items/s and lag",
-    )
-    probe.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
-    probe.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
-    probe.add_argument("--seconds", type=_non_negative, default=15.0, help="how long to measure (default 15)")
-    probe.add_argument("--hide-every", type=_count, default=0, help="also hide one item in N read (default: none)")
-    probe.add_argument("--danmaku-format", choices=("json", "xml"), default="json")
-    probe.set_defaults(handler=_run_probe)
+
+def run_traffic(args: argparse.Namespace) -> int:
+    """Steer a running reference service's traffic generator."""
+    # The library is imported when the command runs, not when its --help is built (see cli/__init__.py).
+    from commentwatch.reference.steer import steer_traffic
+
+    change: dict = {}
+    if args.rate is not None:
+        change["rate"] = args.rate
+    if args.post is not None:
+        change["post"] = args.post
+    stats = asyncio.run(steer_traffic(args.url, _token(args), change))
+    stats.pop("requests", None)
+    json.dump(stats, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    return 0
+
+
+def configure_reference_probe(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default="http://127.0.0.1:8765", help="the reference service")
+    parser.add_argument("--token", help=f"bearer token (else ${TOKEN_ENV})")
+    parser.add_argument("--seconds", type=_non_negative, default=15.0, help="how long to measure (default 15)")
+    parser.add_argument("--hide-every", type=_count, default=0, help="also hide one item in N read (default: none)")
+    parser.add_argument("--danmaku-format", choices=("json", "xml"), default="json")
+    parser.set_defaults(handler=run_reference_probe)
+
+
+def run_reference_probe(args: argparse.Namespace) -> int:
+    # The library is imported when the command runs, not when its --help is built (see cli/__init__.py).
+    from commentwatch.reference.probe import probe
+
+    report = asyncio.run(probe(args.url, _token(args), seconds=args.seconds, hide_every=args.hide_every,
+                               danmaku_format=args.danmaku_format))
+    print(json.dumps(asdict(report), indent=2))
+    return 0
