@@ -10,8 +10,7 @@ import pytest
 from commentwatch.config import Config, DetectConfig, PolicyConfig
 from commentwatch.judge import Judge
 from commentwatch.values import Action, Comment, Video
-
-FIXTURE = Path(__file__).parent / "fixtures" / "lexicon"
+from tests.helpers import FIXTURE_LEXICON as FIXTURE
 
 
 def config_for(directory: Path, **detect) -> Config:

@@ -150,3 +150,15 @@ def test_every_command_in_the_registry_has_its_module_and_configure_function():
     for command in COMMANDS:
         module = __import__(f"commentwatch.cli.{command.module}", fromlist=["_"])
         assert callable(getattr(module, f"configure_{command.name.replace('-', '_')}")), command.name
+
+
+def test_tests_are_laid_out_like_the_package():
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and not p.name.startswith((".", "__"))}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert folders - {"e2e", "fixtures"} <= packages, f"test folders with no package: {folders - packages}"
+    # Fixtures come from conftest.py by name, helpers from tests.helpers; the package is installed.
+    banned = ("from " + "conftest import", "PYTHON" + "PATH", "sys.path." + "insert")
+    for path in tests.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert not [b for b in banned if b in text], path

@@ -3,11 +3,10 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-FIXTURE = Path(__file__).parent / "fixtures" / "lexicon"
+from tests.helpers import FIXTURE_LEXICON as FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ from pathlib import Path
 import aiohttp
 
 from commentwatch.config import Config, RecordConfig, ServiceConfig
-from commentwatch.daemon.reference_process import ReferenceProcess
 from commentwatch.daemon.run import quiet_scheduler, run_until_signal
 from commentwatch.record.status import format_status, status_data
 from commentwatch.record.store import Record
+from commentwatch.reference.process import ReferenceProcess
 
 #: The environment variable ``demo`` puts its throwaway service token in.
 DEMO_TOKEN_ENV = "COMMENTWATCH_DEMO_TOKEN"

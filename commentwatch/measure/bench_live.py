@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from commentwatch.config import Config, RecordConfig, ServiceConfig
-from commentwatch.daemon.reference_process import ReferenceProcess
 from commentwatch.daemon.run import load_judge, run_worker, wait_until_ready
 from commentwatch.record.store import Record
+from commentwatch.reference.process import ReferenceProcess
 
 log = logging.getLogger("commentwatch.bench")
 

@@ -9,7 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from daemon_support import (  # noqa: F401  (service, worker: fixtures)
+
+from commentwatch.config import MetricsConfig
+from commentwatch.paths import LEXICON_DIR
+from tests.helpers import (
     OFFENDING,
     daemon_config,
     eventually,
@@ -18,12 +21,7 @@ from daemon_support import (  # noqa: F401  (service, worker: fixtures)
     item,
     post,
     query,
-    service,
-    worker,
 )
-
-from commentwatch.config import MetricsConfig
-from commentwatch.paths import LEXICON_DIR
 
 pytestmark = pytest.mark.slow
 

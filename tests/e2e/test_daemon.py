@@ -8,7 +8,9 @@ import shutil
 from dataclasses import replace
 
 import pytest
-from daemon_support import (  # noqa: F401  (service, worker: fixtures)
+
+from commentwatch.config import WebhookSinkConfig
+from tests.helpers import (
     BENIGN,
     OFFENDING,
     WebhookReceiver,
@@ -19,11 +21,7 @@ from daemon_support import (  # noqa: F401  (service, worker: fixtures)
     post,
     query,
     redis_server,
-    service,
-    worker,
 )
-
-from commentwatch.config import WebhookSinkConfig
 
 pytestmark = pytest.mark.slow
 

@@ -1,15 +1,28 @@
-"""Real helper servers for the daemon tests: Redis, a webhook receiver, SMTP."""
+"""What tests share besides fixtures: the reference service's admin client, real helper servers
+(Redis, a webhook receiver), the daemon's test config and polling helpers.
+
+Fixtures live in ``conftest.py``; this module holds plain functions and
+classes that tests import (``from tests.helpers import ...``).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
+
+from commentwatch.reference.process import RunningService
 
 
 def free_port() -> int:
@@ -77,10 +90,6 @@ class WebhookReceiver:
 
 
 # -- the daemon against a reference service ---------------------------------
-
-import asyncio
-import sqlite3
-
 from commentwatch.config import (
     AlertsConfig,
     Config,
@@ -135,43 +144,10 @@ def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
         conn.close()
 
 
-# -- fixtures (import them into a test module to use them) -------------------
 
-import pytest_asyncio
-
-from commentwatch.daemon.reference_process import ReferenceProcess
-from commentwatch.daemon.run import run_worker, wait_until_ready
 
 CHILD_VIDEO = {"id": "kid1", "title": "小学生舞蹈比赛", "tags": ["舞蹈"], "description": "",
                "featuring_minors": True}
-
-
-@pytest_asyncio.fixture
-async def service():
-    async with ReferenceProcess(extra_args=("--videos", "1")) as ref:
-        await ref.admin_post("/admin/videos", CHILD_VIDEO)
-        yield ref
-
-
-@pytest_asyncio.fixture
-async def worker(monkeypatch, service):
-    """Start a worker in this loop: ``await worker(config)``; stopped at teardown."""
-    monkeypatch.setenv(TOKEN_ENV, service.token)
-    started: list[tuple[asyncio.Event, asyncio.Task]] = []
-
-    async def start(config):
-        stop = asyncio.Event()
-        ready = asyncio.Event()
-        task = asyncio.create_task(run_worker(config, stop=stop, on_ready=lambda _w: ready.set()))
-        started.append((stop, task))
-        await wait_until_ready(ready, task, timeout=60)
-        return task
-
-    yield start
-    for stop, _task in started:
-        stop.set()
-    for _stop, task in started:
-        await asyncio.wait_for(task, 30)  # a clean stop, or the error that ended the worker
 
 
 async def post(service, text: str, *, kind: str = "comments", author: str = "u1", video: str = "kid1") -> dict:
@@ -185,3 +161,84 @@ async def item(service, kind: str, item_id: str) -> dict:
 async def hidden_item(service, kind, item_id):
     record = await item(service, kind, item_id)
     return record if record["hidden"] else None
+
+
+# -- the reference service, spoken to as a test would ------------------------
+REPO_ROOT = Path(__file__).resolve().parent.parent
+#: A small lexicon of the tests' own, so expected verdicts follow from it.
+FIXTURE_LEXICON = Path(__file__).resolve().parent / "fixtures" / "lexicon"
+
+
+class AdminError(AssertionError):
+    """An admin call answered with an error status."""
+
+    def __init__(self, status: int, body: Any, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class ReferenceService:
+    """A service started by the project's launcher, with synchronous helpers for its admin API."""
+
+    def __init__(self, running: RunningService) -> None:
+        self.running = running
+        self.base_url = running.url
+        self.token = running.token
+        self.process = running.process
+        self.args = running.args
+
+    # --------------------------------------------------------------- admin
+    def admin(self, method: str, path: str, body: Any = None, *, token: str | None = None) -> Any:
+        """Call an admin (or any) endpoint; returns the decoded JSON, raises ``AdminError`` on >= 400."""
+        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self.token if token is None else token}")
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                decoded = json.loads(raw)
+            except ValueError:
+                decoded = raw.decode("utf-8", "replace")
+            raise AdminError(exc.code, decoded, f"{method} {path}: {exc.code} {decoded}") from None
+        return json.loads(raw) if raw else None
+
+    def post_comment(self, video_id: str, text: str, **fields: Any) -> dict:
+        return self.admin("POST", f"/admin/videos/{video_id}/comments", {"text": text, **fields})
+
+    def post_danmaku(self, video_id: str, text: str, **fields: Any) -> dict:
+        return self.admin("POST", f"/admin/videos/{video_id}/danmaku", {"text": text, **fields})
+
+    def add_video(self, video_id: str, **fields: Any) -> dict:
+        return self.admin("POST", "/admin/videos", {"id": video_id, **fields})
+
+    def fault(self, mode: str, **spec: Any) -> dict:
+        """Switch a fault on (see ``commentwatch/reference/faults.py``)."""
+        return self.admin("POST", "/admin/faults", {"mode": mode, **spec})["faults"][0]
+
+    def clear_faults(self) -> int:
+        return self.admin("DELETE", "/admin/faults")["cleared"]
+
+    def item(self, kind: str, item_id: str) -> dict:
+        return self.admin("GET", f"/admin/items/{kind}/{item_id}")
+
+    def hidden(self) -> list[dict]:
+        return self.admin("GET", "/admin/hidden")["items"]
+
+    def stats(self) -> dict:
+        return self.admin("GET", "/admin/stats")
+
+    def traffic(self, **body: Any) -> dict:
+        """``rate=R`` to change the generator's rate, ``post=N`` to post N items now."""
+        return self.admin("POST", "/admin/traffic", body)
+
+    def log(self) -> str:
+        return self.running.log()
+
+    def stop(self) -> None:
+        self.running.stop()

@@ -16,7 +16,6 @@ from spacy.util import get_words_and_spaces
 
 import commentwatch.detect.semantic  # noqa: F401  (registers the factory)
 from commentwatch.config import Config
-from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.exemplars import (
     ExemplarError,
     ExemplarIndex,
@@ -24,6 +23,7 @@ from commentwatch.detect.exemplars import (
 )
 from commentwatch.detect.semantic import FACTORY, token_texts
 from commentwatch.embed.embedder import load_embedder
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.values import Comment, Video
 
 

@@ -14,9 +14,9 @@ from dataclasses import replace
 import pytest
 
 from commentwatch.config import load_config
-from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.lexicon import parse_lexicon
 from commentwatch.judge import Judge
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.values import HARM_CATEGORIES, Action, Comment, Video
 
 CHILD_VIDEO = Video(id="v1", title="女儿六一儿童节舞蹈表演", tags=("六一", "萌娃"), featuring_minors=True)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from pathlib import Path
 
 import pytest
 import yaml
 
 from commentwatch.reference.service import ServiceOptions, build
+from tests.helpers import REPO_ROOT
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "deploy" / "openapi.yaml"
+SPEC_PATH = REPO_ROOT / "deploy" / "openapi.yaml"
 
 
 @pytest.fixture(scope="module")

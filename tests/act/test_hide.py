@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import aiohttp
-from daemon_support import free_port
 
 from commentwatch.act.hide import GIVE_UP_AFTER_S, Hider
 from commentwatch.record.store import Record
 from commentwatch.sources.client import CommentServiceClient
 from commentwatch.values import Action, Comment, Kind, Verdict, Video
+from tests.helpers import free_port
 
 
 def _intent(record: Record, item_id: str, *, age_s: float) -> dict:

@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from daemon_support import TOKEN_ENV, eventually, query
 
-from commentwatch.daemon.reference_process import ReferenceProcess
+from commentwatch.reference.process import ReferenceProcess
+from tests.helpers import TOKEN_ENV, eventually, query
 
 pytestmark = pytest.mark.slow
 

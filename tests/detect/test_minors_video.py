@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from commentwatch.config import load_config
-from commentwatch.paths import LEXICON_DIR
 from commentwatch.detect.minors import MinorVideoDetector
 from commentwatch.judge import Judge
+from commentwatch.paths import LEXICON_DIR
 from commentwatch.values import Video
 
 THRESHOLD = load_config(None).detect.minors_video_threshold

@@ -1,6 +1,5 @@
 """Lexicon matching, contact/privacy detectors and context rules on a small fixture lexicon."""
 
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -10,8 +9,7 @@ from commentwatch.detect.contact import ContactDetector
 from commentwatch.detect.lexicon import load_lexicon
 from commentwatch.detect.matcher import CUE_REPEATS, MAX_HITS, LexiconMatcher
 from commentwatch.text.normalize import Normalizer
-
-FIXTURE = Path(__file__).parent / "fixtures" / "lexicon"
+from tests.helpers import FIXTURE_LEXICON as FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,11 @@
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from commentwatch.detect.lexicon import LexiconError, load_lexicon, parse_lexicon
-
-FIXTURE = Path(__file__).parent / "fixtures" / "lexicon"
+from tests.helpers import FIXTURE_LEXICON as FIXTURE
 
 
 @pytest.fixture

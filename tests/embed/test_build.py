@@ -9,8 +9,8 @@ from sentence_transformers import SentenceTransformer
 
 from commentwatch.embed.build import build
 from commentwatch.embed.embedder import load_embedder
-from commentwatch.paths import EMBEDDING_MODEL_DIR, LEXICON_DIR
 from commentwatch.embed.vocabulary import build_vocabulary, usable
+from commentwatch.paths import EMBEDDING_MODEL_DIR, LEXICON_DIR
 
 CORPUS = ["这是我们之间的秘密", "别告诉你爸妈", "今天天气真好", "小朋友跳舞跳得真好"] * 3
 

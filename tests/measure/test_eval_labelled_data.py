@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from commentwatch.paths import DATA_DIR
 from commentwatch.measure.evaluate import read_jsonl
+from commentwatch.paths import DATA_DIR
 from commentwatch.values import HARM_CATEGORIES
 
 LABELLED = DATA_DIR / "labelled"

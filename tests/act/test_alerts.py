@@ -10,7 +10,6 @@ import shutil
 import aiohttp
 import pytest
 from aiosmtpd.controller import Controller
-from daemon_support import WebhookReceiver, free_port, redis_server
 
 from commentwatch.act.alerter import Alerter
 from commentwatch.act.ratelimit import RedisAlertGate, SqliteAlertGate
@@ -23,6 +22,7 @@ from commentwatch.act.sinks import (
 )
 from commentwatch.record.store import Record
 from commentwatch.values import Action, Comment, Evidence, Verdict, Video
+from tests.helpers import WebhookReceiver, free_port, redis_server
 
 VIDEO = Video(id="v9", title="六一儿童节表演", featuring_minors=True)
 

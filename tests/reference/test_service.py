@@ -9,7 +9,8 @@ import urllib.request
 import xml.etree.ElementTree as ET
 
 import pytest
-from conftest import AdminError
+
+from tests.helpers import AdminError
 
 
 def api(service, path: str, *, token: str | None = None, raw: bool = False):
