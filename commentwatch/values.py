@@ -1,7 +1,8 @@
 """The plain values that flow between stages.
 
 sources produce ``Video`` and ``Comment``; detect produces ``Evidence``;
-decide turns evidence into a ``Verdict``; act and record consume verdicts.
+decide turns evidence into a ``Verdict``; record turns a hide verdict into a
+``HideIntent`` and act carries it out, with a ``HideOutcome``.
 Nothing here knows about HTTP, SQLite or spaCy, so every stage can be tested
 with values built by hand.
 """
@@ -9,7 +10,7 @@ with values built by hand.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
 
 #: The harm categories a lexicon entry, rule or exemplar may carry.
 HARM_CATEGORIES: tuple[str, ...] = (
@@ -91,3 +92,33 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     #: Whether the stricter minors policy applied.
     minors_policy: bool = False
+
+
+@dataclass(frozen=True)
+class HideIntent:
+    """A hide decided and written to the record, not yet confirmed by the service.
+
+    Written before the service is called, so a crash between the two loses
+    nothing: the intent is found and carried out on restart.
+    """
+
+    #: ``"<kind>:<item id>"``, the record's key of the comment.
+    key: str
+    kind: Kind
+    item_id: str
+    video_id: str
+    #: When the hide was decided (Unix time); unconfirmed for a day, it is given up.
+    intent_at: float
+
+
+class HideOutcome(StrEnum):
+    """What carrying out a ``HideIntent`` came to."""
+
+    #: The service confirmed it (or said it was hidden already).
+    DONE = "done"
+    #: Refused for good, or given up: a moderator must look.
+    FAILED = "failed"
+    #: Not confirmed yet (the service is unreachable): tried again later.
+    PENDING = "intent"
+    #: Carried out elsewhere already, or in flight now.
+    SKIPPED = "skipped"

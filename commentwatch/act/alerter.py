@@ -66,6 +66,7 @@ def comment_message(comment: Comment, verdict: Verdict, *, why: str) -> AlertMes
 
 class Alerter:
     def __init__(self, *, sinks: Sequence[Sink], gate: AlertGate, record: Record, window_s: float) -> None:
+        """``window_s`` is ``[alerts] window_s``: one alert per author and video in that window."""
         self.sinks = list(sinks)
         self.gate = gate
         self.record = record

@@ -11,9 +11,10 @@ import logging
 import time
 from typing import Any
 
+from commentwatch.errors import ServiceError
 from commentwatch.record.store import Record
-from commentwatch.sources.client import CommentServiceClient, ServiceError
-from commentwatch.values import Kind
+from commentwatch.sources.client import CommentServiceClient
+from commentwatch.values import HideIntent, HideOutcome
 
 log = logging.getLogger("commentwatch.hide")
 
@@ -32,38 +33,38 @@ class Hider:
         #: Keys being hidden right now, so a retry sweep never races a page.
         self._in_flight: set[str] = set()
 
-    async def execute(self, intent: dict[str, Any]) -> str:
-        """Carry out one intent row; returns "done", "failed", "intent" (try again later) or "skipped"."""
-        key = intent["key"]
+    async def execute(self, intent: HideIntent) -> HideOutcome:
+        """Carry out one intent; PENDING means try again later."""
+        key = intent.key
         if key in self._in_flight or self.record.action_state(key) != "intent":
-            return "skipped"
+            return HideOutcome.SKIPPED
         self._in_flight.add(key)
         started = time.perf_counter()
         try:
             self.record.start_attempt(key)
             try:
-                result = await self.client.hide(Kind(intent["kind"]), intent["item_id"], self.reason)
+                result = await self.client.hide(intent.kind, intent.item_id, self.reason)
             except ServiceError as exc:
-                if time.time() - float(intent["intent_at"]) >= GIVE_UP_AFTER_S:
+                if time.time() - intent.intent_at >= GIVE_UP_AFTER_S:
                     self.record.finish_action(key, ok=False, already=False, status=0, detail=f"gave up: {exc}")
                     log.error("hide %s given up, unconfirmed for %.0f h: %s", key, GIVE_UP_AFTER_S / 3600, exc)
-                    return "failed"
+                    return HideOutcome.FAILED
                 log.warning("hide %s not confirmed, will retry: %s", key, exc)
                 if self.metrics:
                     self.metrics.errors.labels(stage="hide").inc()
-                return "intent"
+                return HideOutcome.PENDING
             if result.ok:
                 self.record.finish_action(key, ok=True, already=result.already, status=result.status,
                                           detail=result.detail)
                 if self.metrics:
                     self.metrics.hides.labels(outcome="already" if result.already else "hidden").inc()
                     self.metrics.hide_seconds.observe(time.perf_counter() - started)
-                return "done"
+                return HideOutcome.DONE
             # The service refused for good (item gone, not allowed): record why.
             self.record.finish_action(key, ok=False, already=False, status=result.status, detail=result.detail)
             log.error("hide %s refused: HTTP %s %s", key, result.status, result.detail)
             if self.metrics:
                 self.metrics.hides.labels(outcome="refused").inc()
-            return "failed"
+            return HideOutcome.FAILED
         finally:
             self._in_flight.discard(key)

@@ -17,21 +17,21 @@ import dataclasses
 import functools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from commentwatch.act.alerter import Alerter, describe_evidence
 from commentwatch.act.hide import Hider
-from commentwatch.config import Config
+from commentwatch.config import WorkerConfig
 from commentwatch.daemon.metrics import Metrics
 from commentwatch.record.store import Record, comment_key
 from commentwatch.sources.client import CommentServiceClient, Page, ServiceError
-from commentwatch.values import Action, Comment, Kind, Verdict, Video
+from commentwatch.values import Action, Comment, HideOutcome, Kind, Verdict, Video
 
 log = logging.getLogger("commentwatch.worker")
 
@@ -43,32 +43,58 @@ RETRY_INTERVAL_S = 5.0
 ALERT_RETRY_INTERVAL_S = 30.0
 
 
+class Judging(Protocol):
+    """What the worker needs of a judge (``commentwatch.judge.Judge`` is one)."""
+
+    @property
+    def lexicon_version(self) -> str: ...
+
+    def judge_many(self, comments: Sequence[Comment]) -> list[Verdict]: ...
+
+    def features_minors(self, video: Video) -> bool: ...
+
+    def reload_if_changed(self) -> bool: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class PeriodicJob:
+    """Another component's housekeeping the worker schedules, at the interval that component's section sets."""
+
+    id: str
+    run: Callable[[], Awaitable[Any]]
+    every_s: float
+    #: Run once at start as well, not only after the first interval.
+    at_start: bool = False
+
+
 class Worker:
     def __init__(
         self,
-        config: Config,
+        settings: WorkerConfig,
         *,
-        judge: Any,
+        judge: Judging,
         client: CommentServiceClient,
         record: Record,
         hider: Hider,
         alerter: Alerter,
         metrics: Metrics,
+        jobs: Sequence[PeriodicJob] = (),
     ) -> None:
-        self.config = config
+        self.settings = settings
         self.judge = judge
         self.client = client
         self.record = record
         self.hider = hider
         self.alerter = alerter
         self.metrics = metrics
+        self.jobs = tuple(jobs)
         self.scheduler: AsyncIOScheduler | None = None
         self.videos: dict[str, Video] = {}
         #: Our decision per video id: does it feature children?
         self.minors: dict[str, bool] = {}
         #: When (monotonic) each known video was last in the video list.
         self._last_listed: dict[str, float] = {}
-        self._polls = asyncio.Semaphore(config.worker.concurrency)
+        self._polls = asyncio.Semaphore(settings.concurrency)
         self._polling: set[tuple[str, Kind]] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._stopping = False
@@ -83,7 +109,7 @@ class Worker:
 
     def start(self) -> AsyncIOScheduler:
         """Schedule every job on the running loop and start the scheduler."""
-        w = self.config.worker
+        w = self.settings
         scheduler = AsyncIOScheduler(timezone="UTC")
         now = _now_dt()
         once = {"max_instances": 1, "coalesce": True}
@@ -91,9 +117,8 @@ class Worker:
             "discover": (self.discover, w.discover_interval_s, now),
             "retry_pending": (self.retry_pending, RETRY_INTERVAL_S, now),
             "lexicon_reload": (self.reload_lexicon, w.lexicon_reload_interval_s, None),
-            "alert_summaries": (self.alerter.flush_summaries, self.config.alerts.summary_interval_s, None),
             "alert_retries": (self.alerter.retry_failed, ALERT_RETRY_INTERVAL_S, None),
-            "prune": (self.prune, self.config.record.prune_interval_s, now),
+            **{job.id: (job.run, job.every_s, now if job.at_start else None) for job in self.jobs},
         }
         for job_id, (job, seconds, first) in every.items():
             extra = {"next_run_time": first} if first is not None else {}
@@ -141,8 +166,8 @@ class Worker:
 
     def _schedule_polls(self, video: Video, minors: bool) -> None:
         assert self.scheduler is not None
-        seconds = self.config.worker.minors_poll_interval_s if minors else self.config.worker.other_poll_interval_s
-        kinds = [Kind.COMMENT] + ([Kind.DANMAKU] if self.config.worker.danmaku else [])
+        seconds = self.settings.minors_poll_interval_s if minors else self.settings.other_poll_interval_s
+        kinds = [Kind.COMMENT] + ([Kind.DANMAKU] if self.settings.danmaku else [])
         for kind in kinds:
             job_id = f"poll:{kind.value}:{video.id}"
             job = self.scheduler.get_job(job_id)
@@ -180,7 +205,7 @@ class Worker:
         listed_at = time.monotonic()
         for video in listing.videos:
             minors = bool(await self.in_judge_thread(self.judge.features_minors, video))
-            watched = minors or self.config.worker.watch == "all"
+            watched = minors or self.settings.watch == "all"
             known = video.id in self.videos
             self.videos[video.id] = video
             self.minors[video.id] = minors
@@ -193,7 +218,7 @@ class Worker:
                 self._schedule_polls(video, minors)
             elif known:
                 self._unschedule_polls(video.id)
-        grace = self.config.worker.unlisted_grace_s
+        grace = self.settings.unlisted_grace_s
         for video_id, seen in list(self._last_listed.items()):
             if listed_at - seen > grace:
                 self.forget(video_id, f"missing from the video list for {listed_at - seen:.0f} s")
@@ -232,17 +257,16 @@ class Worker:
                         return handled
                 handled += await self.handle_page(video_id, kind, page, cursor)
                 more = page.next_cursor not in (None, cursor) and len(page.items) + len(page.malformed) >= \
-                    self.config.worker.page_size
+                    self.settings.page_size
                 if not more:
                     return handled
         finally:
             self._polling.discard(stream)
 
     async def _fetch(self, video_id: str, kind: Kind, cursor: str | None) -> Page:
-        size = self.config.worker.page_size
+        size = self.settings.page_size
         if kind is Kind.DANMAKU:
-            return await self.client.danmaku_after(video_id, cursor, limit=size,
-                                                   fmt=self.config.service.danmaku_format)
+            return await self.client.danmaku_after(video_id, cursor, limit=size)
         return await self.client.comments_after(video_id, cursor, limit=size)
 
     async def handle_page(self, video_id: str, kind: Kind, page: Page, cursor: str | None) -> int:
@@ -272,7 +296,7 @@ class Worker:
         started = time.perf_counter()
         verdicts = await self.in_judge_thread(self.judge.judge_many, list(comments))
         self.metrics.judge_seconds.observe(time.perf_counter() - started)
-        dry_run = self.config.worker.dry_run
+        dry_run = self.settings.dry_run
         hide_keys: list[str] = []
         to_alert: list[tuple[Comment, Verdict, str]] = []
         for comment, verdict in zip(comments, verdicts, strict=True):
@@ -289,13 +313,13 @@ class Worker:
         by_key = {comment_key(c.kind, c.id): (c, v) for c, v in zip(comments, verdicts, strict=True)}
         outcomes = await asyncio.gather(*(self.hider.execute(intent) for intent in intents))
         for intent, outcome in zip(intents, outcomes, strict=True):
-            comment, verdict = by_key[intent["key"]]
-            if outcome == "done" and comment.created_at:
+            comment, verdict = by_key[intent.key]
+            if outcome is HideOutcome.DONE and comment.created_at:
                 self.metrics.post_to_action_seconds.observe(max(0.0, time.time() - comment.created_at))
-            log.info("HIDE %s %s on %s by %s [%s]: %s\n    %s", outcome, intent["key"], comment.video.id,
+            log.info("HIDE %s %s on %s by %s [%s]: %s\n    %s", outcome, intent.key, comment.video.id,
                      comment.author_id or "?", ", ".join(verdict.categories), _short(comment.text),
                      "\n    ".join(describe_evidence(verdict)) or "(no evidence)")
-            if outcome == "failed":  # the service refused for good: a human must look
+            if outcome is HideOutcome.FAILED:  # the service refused for good: a human must look
                 to_alert.append((comment, verdict, "hide refused by the service"))
         for comment, verdict, why in to_alert:
             outcome = await self.alerter.alert(comment, verdict, why=why)
@@ -307,20 +331,20 @@ class Worker:
         pending = self.record.pending_intents()
         outcomes = await asyncio.gather(*(self.hider.execute(intent) for intent in pending))
         if pending:
-            settled = sum(1 for o in outcomes if o in ("done", "failed"))
+            settled = sum(1 for o in outcomes if o in (HideOutcome.DONE, HideOutcome.FAILED))
             # Every few seconds while the service is down: say so only when
             # something actually settled.
             log.log(logging.INFO if settled else logging.DEBUG,
                     "pending hides: %d tried, %d settled", len(pending), settled)
         for intent, outcome in zip(pending, outcomes, strict=True):
             # Refused for good (or given up) here as on a fresh page: a human must look.
-            judged = self.record.judged(intent["key"]) if outcome == "failed" else None
+            judged = self.record.judged(intent.key) if outcome is HideOutcome.FAILED else None
             if judged is not None:
                 comment, verdict = judged
                 (comment,) = self._with_video(comment.video.id, [comment])
                 alerted = await self.alerter.alert(comment, verdict, why="hide refused by the service")
                 self.metrics.alerts.labels(outcome=alerted).inc()
-        return sum(1 for o in outcomes if o == "done")
+        return sum(1 for o in outcomes if o is HideOutcome.DONE)
 
     async def reload_lexicon(self) -> bool:
         try:
@@ -336,10 +360,6 @@ class Worker:
     async def digest(self) -> None:
         await self.alerter.digest(hours=24.0)
 
-    async def prune(self) -> None:
-        removed = self.record.prune(self.config.record.retention_days)
-        if any(removed.values()):
-            log.info("pruned records older than %d days: %s", self.config.record.retention_days, removed)
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -20,7 +20,15 @@ from typing import Any
 import sqlite_utils
 
 from commentwatch.record.schema import migrate
-from commentwatch.values import Action, Comment, Evidence, Kind, Verdict, Video
+from commentwatch.values import (
+    Action,
+    Comment,
+    Evidence,
+    HideIntent,
+    Kind,
+    Verdict,
+    Video,
+)
 
 
 def comment_key(kind: Kind | str, item_id: str) -> str:
@@ -94,7 +102,7 @@ class Record:
         lexicon_version: str,
         hide_keys: Iterable[str] = (),
         now: float | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[HideIntent]:
         """Write comments, verdicts and hide intents in one transaction.
 
         Returns the hide intents of this page that are not done yet, including
@@ -149,13 +157,12 @@ class Record:
         if not hide_keys:
             return []
         marks = ",".join("?" * len(hide_keys))
-        return list(
-            self.db.query(f"select * from actions where state = 'intent' and key in ({marks})", hide_keys)
-        )
+        rows = self.db.query(f"select * from actions where state = 'intent' and key in ({marks})", hide_keys)
+        return [_intent(row) for row in rows]
 
-    def pending_intents(self) -> list[dict[str, Any]]:
+    def pending_intents(self) -> list[HideIntent]:
         """Hides decided but not confirmed: finished first thing after a restart."""
-        return list(self.db.query("select * from actions where state = 'intent' order by intent_at"))
+        return [_intent(row) for row in self.db.query("select * from actions where state = 'intent' order by intent_at")]
 
     def start_attempt(self, key: str) -> None:
         self.db.execute("update actions set attempts = attempts + 1 where key = ?", [key])
@@ -330,3 +337,8 @@ class Record:
                 "select video_id, kind, cursor, updated_at, last_item_at from cursors order by updated_at"
             )
         )
+
+
+def _intent(row: dict[str, Any]) -> HideIntent:
+    return HideIntent(key=row["key"], kind=Kind(row["kind"]), item_id=row["item_id"], video_id=row["video_id"],
+                      intent_at=float(row["intent_at"]))

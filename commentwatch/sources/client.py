@@ -21,11 +21,12 @@ import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 from yarl import URL
 
+from commentwatch.config import ServiceConfig
 from commentwatch.errors import ServiceError
 from commentwatch.sources.danmaku import parse_danmaku_json, parse_danmaku_xml
 from commentwatch.sources.pages import Malformed, Page
@@ -112,6 +113,7 @@ class CommentServiceClient:
         backoff_s: float = 0.2,
         max_backoff_s: float = 10.0,
         max_retry_after_s: float = 60.0,
+        danmaku_format: str = "json",
         rng: random.Random | None = None,
     ) -> None:
         if not token:
@@ -127,9 +129,18 @@ class CommentServiceClient:
         self.max_backoff_s = max_backoff_s
         #: A 429 asking to wait longer than this is reported, not waited out.
         self.max_retry_after_s = max_retry_after_s
+        #: The danmaku format asked for when a call names none.
+        self.danmaku_format = danmaku_format
         self._rng = rng or random.Random()
         self._videos: dict[str, Video] = {}
         self.stats = ClientStats()
+
+    @classmethod
+    def from_config(cls, settings: ServiceConfig, token: str, *, session: aiohttp.ClientSession) -> Self:
+        """A client set up from the ``[service]`` section (the token comes from its environment variable)."""
+        return cls(settings.base_url, token, session=session, timeout_s=settings.timeout_s,
+                   max_retries=settings.max_retries, backoff_s=settings.backoff_s,
+                   max_backoff_s=settings.max_backoff_s, danmaku_format=settings.danmaku_format)
 
     # ------------------------------------------------------------- plumbing
     def _url(self, *segments: str) -> URL:
@@ -245,7 +256,9 @@ class CommentServiceClient:
         self._require_ok("GET", answer)
         return parse_comments(answer.body, self._video(video_id), cursor, f"GET {answer.url}")
 
-    async def danmaku_after(self, video_id: str, cursor: str | None, limit: int = 500, fmt: str = "json") -> Page:
+    async def danmaku_after(self, video_id: str, cursor: str | None, limit: int = 500,
+                            fmt: str | None = None) -> Page:
+        fmt = fmt or self.danmaku_format
         if fmt not in ("json", "xml"):
             raise ValueError(f"fmt must be 'json' or 'xml', got {fmt!r}")
         url = self._url("api", "v1", "videos", video_id, "danmaku")

@@ -292,7 +292,7 @@ async def test_sinks_built_from_config_reach_webhook_and_smtp(tmp_path, receiver
     config = load_config(config_path)
     try:
         async with aiohttp.ClientSession() as session:
-            sinks = build_sinks(config, read_secrets(config), session)
+            sinks = build_sinks(config.alerts, read_secrets(config), session)
             assert [s.name for s in sinks] == ["slack-mods", "email-0"]
             record = Record(tmp_path / "r.db")
             alerter = Alerter(sinks=sinks, gate=SqliteAlertGate(record), record=record, window_s=60)

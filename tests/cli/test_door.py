@@ -34,10 +34,10 @@ def test_help_imports_no_model_library(argv):
 
 def test_the_parser_lists_every_command_and_builds_only_the_one_named():
     parser = build_parser(["status"])
-    listed = parser._subparsers._group_actions[0].choices  # noqa: SLF001 (argparse keeps them here)
+    listed = parser._subparsers._group_actions[0].choices
     assert list(listed) == [c.name for c in COMMANDS]
-    assert listed["status"]._actions[-1].dest == "json"  # noqa: SLF001
-    assert [a.dest for a in listed["scan"]._actions] == ["help"]  # noqa: SLF001 (not built: not named)
+    assert listed["status"]._actions[-1].dest == "json"
+    assert [a.dest for a in listed["scan"]._actions] == ["help"]
 
 
 def test_a_user_error_is_one_line_what_and_where_with_exit_2(tmp_path):

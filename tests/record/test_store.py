@@ -72,7 +72,7 @@ def test_page_records_verdict_evidence_and_one_intent_per_hide(tmp_path):
     comments, verdicts = page(4)
     hide_keys = [comment_key(c.kind, c.id) for c, v in zip(comments, verdicts, strict=True) if v.action is Action.HIDE]
     intents = record.record_page(comments, verdicts, lexicon_version="L1", hide_keys=hide_keys)
-    assert sorted(i["key"] for i in intents) == sorted(hide_keys) == ["comment:c0", "comment:c2"]
+    assert sorted(i.key for i in intents) == sorted(hide_keys) == ["comment:c0", "comment:c2"]
     row = record.db.execute("select evidence, lexicon_version from verdicts where key = 'comment:c0'").fetchone()
     assert '"term": "加微信"' in row[0] and '"evasion": "sep"' in row[0]
     assert row[1] == "L1"
@@ -80,8 +80,8 @@ def test_page_records_verdict_evidence_and_one_intent_per_hide(tmp_path):
     record.finish_action("comment:c0", ok=True, already=False, status=200, detail="hidden")
     # The same page again (a restart re-reads it): the done hide is not offered again.
     intents = record.record_page(comments, verdicts, lexicon_version="L1", hide_keys=hide_keys)
-    assert [i["key"] for i in intents] == ["comment:c2"]
-    assert [i["key"] for i in record.pending_intents()] == ["comment:c2"]
+    assert [i.key for i in intents] == ["comment:c2"]
+    assert [i.key for i in record.pending_intents()] == ["comment:c2"]
     assert record.db.execute("select count(*) from comments").fetchone()[0] == 4
 
 
@@ -125,7 +125,7 @@ def test_prune_removes_old_rows_but_keeps_unfinished_intents(tmp_path):
     removed = record.prune(30)
     assert removed["comments"] == 3 and removed["dead_letters"] == 1
     # c2's hide never finished: it and its comment survive so it can still be done.
-    assert [i["key"] for i in record.pending_intents()] == ["comment:c2"]
+    assert [i.key for i in record.pending_intents()] == ["comment:c2"]
     assert record.db.execute("select key from comments").fetchall() == [("comment:c2",)]
     assert record.prune(30)["comments"] == 0
 

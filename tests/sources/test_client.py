@@ -262,3 +262,19 @@ async def test_hostile_text_passes_through(reference_service, client):
     assert dm_xml.malformed == []
     # XML cannot carry C0 controls; they arrive as U+FFFD, one for one.
     assert [d.text for d in dm_xml.items] == [t.replace("\x01", "\ufffd").replace("\x07", "\ufffd") for t in hostile]
+
+
+async def test_a_client_built_from_the_service_section_asks_for_that_danmaku_format(reference_service, session):
+    from dataclasses import replace
+
+    from commentwatch.config import ServiceConfig
+
+    reference_service.post_danmaku("v4", "awsl")
+    reference_service.fault("malformed_xml", path="/danmaku")  # cuts XML bodies only
+    settings = ServiceConfig(base_url=reference_service.base_url, danmaku_format="xml", max_retries=0)
+    as_json = CommentServiceClient.from_config(replace(settings, danmaku_format="json"), reference_service.token,
+                                               session=session)
+    assert [d.text for d in (await as_json.danmaku_after("v4", None)).items] == ["awsl"]
+    as_xml = CommentServiceClient.from_config(settings, reference_service.token, session=session)
+    page = await as_xml.danmaku_after("v4", None)
+    assert page.items == [] and "format=xml" in page.malformed[0].where
