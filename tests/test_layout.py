@@ -105,9 +105,11 @@ def test_function_level_imports_of_the_package_say_why():
         top = {id(node) for node in tree.body}
         for node in ast.walk(tree):
             if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top and _imported(node):
-                # The comment sits on the import or in the lines just above it.
-                before = lines[max(0, node.lineno - 4):node.lineno]
-                if not any("#" in line for line in before):
+                # The comment sits on the import, or just above the block of imports it is in.
+                above = node.lineno - 1
+                while above > 0 and lines[above - 1].strip().startswith(("from ", "import ")):
+                    above -= 1
+                if "#" not in lines[node.lineno - 1] and (above == 0 or "#" not in lines[above - 1]):
                     unexplained.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
     assert not unexplained, "function-level imports without a comment saying why: " + ", ".join(unexplained)
 

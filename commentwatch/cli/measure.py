@@ -71,6 +71,10 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--show", type=int, default=50, metavar="N",
                         help="list at most N false positives and N false negatives (default 50)")
+    parser.add_argument("--baseline-train", metavar="FILE",
+                        help="train the baseline for labelled sets on FILE (default: the labelled train split)")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="do not train and report the char n-gram baseline beside the system")
     add_judge_arguments(parser)
     parser.set_defaults(handler=run_eval)
 
@@ -78,13 +82,16 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
 def run_eval(args: argparse.Namespace) -> int:
     # The library is imported when the command runs, not when its --help is built (see cli/__init__.py).
     from commentwatch.judge import Judge
-    from commentwatch.measure.evaluate import evaluate_file, read_examples, render
+    from commentwatch.measure.baseline import Baselines
+    from commentwatch.measure.evaluate import evaluate_file, render
+    from commentwatch.training.corpus import read_examples
 
     # Read every file first: a typo in the last file should not cost a model load.
     for path in args.files:
         read_examples(path)
     judge = Judge.from_config(config_from_args(args))
-    reports = [evaluate_file(judge, path) for path in args.files]
+    baselines = None if args.no_baseline else Baselines(Path(args.baseline_train) if args.baseline_train else None)
+    reports = [evaluate_file(judge, path, baselines) for path in args.files]
     if args.json:
         json.dump({"lexicon_version": judge.lexicon_version, "semantic": not args.no_semantic,
                    "files": reports}, sys.stdout, ensure_ascii=False, indent=1)

@@ -22,32 +22,18 @@ hide-only figures are reported beside.
 
 from __future__ import annotations
 
-import csv
-import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from commentwatch.errors import InputError
-from commentwatch.sources.jsonl import parse_line
-from commentwatch.values import HARM_CATEGORIES, Action, Comment, Kind, Verdict, Video
+from commentwatch.measure.baseline import Baseline, Baselines
+from commentwatch.training.corpus import STYLES, Example, read_examples
+from commentwatch.values import HARM_CATEGORIES, Action, Verdict
 
 #: Comments judged per ``judge_many`` call, as the scan command batches.
 BATCH = 256
-NONE_CATEGORY = "none"
-STYLES = ("comment", "danmaku")
-
-
-@dataclass(frozen=True)
-class Example:
-    comment: Comment
-    label: int
-    category: str = NONE_CATEGORY
-    evasion: str = "none"
-    style: str = "comment"
-    where: str = ""
 
 
 @dataclass
@@ -102,92 +88,6 @@ def f1_score(precision: float | None, recall: float | None) -> float | None:
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
-
-
-# -- reading -------------------------------------------------------------------
-def read_jsonl(path: Path) -> list[Example]:
-    """Labelled comments; every bad line is named (file:line) in one error."""
-    try:
-        raw_lines = path.read_bytes().splitlines()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    examples, problems = [], []
-    for number, raw in enumerate(raw_lines, start=1):
-        if not raw.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            examples.append(_example(where, number, raw))
-        except InputError as exc:
-            problems.append(str(exc))
-    if problems:
-        shown = "\n".join(problems[:20])
-        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
-        raise InputError(f"{len(problems)} bad line(s):\n{shown}{more}")
-    return examples
-
-
-def _example(where: str, number: int, raw: bytes) -> Example:
-    parsed = parse_line(number, raw)
-    if parsed.comment is None:
-        raise InputError(f"{where}: {parsed.error}")
-    obj = json.loads(raw)
-    label = obj.get("label")
-    if label not in (0, 1) or isinstance(label, bool):
-        raise InputError(f"{where}: label: expected 0 or 1, got {label!r}")
-    category = obj.get("category", NONE_CATEGORY if label == 0 else None)
-    if label == 1 and category not in HARM_CATEGORIES:
-        raise InputError(f"{where}: category: expected one of {', '.join(HARM_CATEGORIES)} for label 1, got {category!r}")
-    if label == 0 and category != NONE_CATEGORY:
-        raise InputError(f"{where}: category: expected \"none\" for label 0, got {category!r}")
-    evasion = obj.get("evasion", "none")
-    if not isinstance(evasion, str) or not evasion:
-        raise InputError(f"{where}: evasion: expected a non-empty string, got {evasion!r}")
-    style = obj.get("style", obj.get("kind", "comment"))
-    if style not in STYLES:
-        raise InputError(f"{where}: style: expected \"comment\" or \"danmaku\", got {style!r}")
-    comment = replace(parsed.comment, kind=Kind(style))
-    return Example(comment, label, category, evasion, style, where)
-
-
-def read_cold_csv(path: Path) -> list[Example]:
-    """COLD rows (columns TEXT and label) as unlabelled-video comments."""
-    try:
-        handle = path.open(encoding="utf-8-sig", newline="")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-    examples, problems = [], []
-    with handle:
-        try:
-            reader = csv.DictReader(handle)
-            missing = [c for c in ("TEXT", "label") if c not in (reader.fieldnames or [])]
-            if missing:
-                raise InputError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(reader.fieldnames or []) or 'none'})")
-            for row in reader:
-                where = f"{path}:{reader.line_num}"
-                label_text = (row.get("label") or "").strip()
-                if label_text not in ("0", "1"):
-                    problems.append(f"{where}: label: expected 0 or 1, got {label_text!r}")
-                    continue
-                text = row.get("TEXT") or ""
-                comment = Comment(id=f"{path.name}:{reader.line_num}", text=text, video=Video())
-                label = int(label_text)
-                examples.append(Example(comment, label, "abuse" if label else NONE_CATEGORY, where=where))
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
-        except csv.Error as exc:
-            raise InputError(f"{path}: not valid CSV: {exc}") from None
-    if problems:
-        raise InputError(f"{len(problems)} bad row(s):\n" + "\n".join(problems[:20]))
-    return examples
-
-
-def read_examples(path: str | Path) -> tuple[str, list[Example]]:
-    """``("labelled", …)`` for JSON Lines, ``("cold", …)`` for a ``.csv`` file."""
-    path = Path(path)
-    if path.suffix.lower() == ".csv":
-        return "cold", read_cold_csv(path)
-    return "labelled", read_jsonl(path)
 
 
 # -- judging and scoring -----------------------------------------------------------
@@ -326,11 +226,38 @@ def score_cold(examples: Sequence[Example], verdicts: Sequence[Verdict]) -> dict
     }
 
 
-def evaluate_file(judge, path: str | Path) -> dict[str, Any]:
+def score_baseline(baseline: Baseline, examples: Sequence[Example], kind: str, path: Path) -> dict[str, Any]:
+    """The baseline's figures on the same set, in the same terms as the system's."""
+    flags = baseline.flags([e.text for e in examples])
+    overall = Counts()
+    support: dict[str, int] = defaultdict(int)
+    caught: dict[str, int] = defaultdict(int)
+    for example, is_flagged in zip(examples, flags, strict=True):
+        overall.add(example.label, bool(is_flagged))
+        if example.label:
+            support[example.category] += 1
+            caught[example.category] += bool(is_flagged)
+    result = {**baseline.describe(), "trained_on_this_set": baseline.trained_on == path.resolve(),
+              "overall": overall.as_dict()}
+    if kind == "cold":
+        inoffensive = Counts(tp=overall.tn, fp=overall.fn, fn=overall.fp, tn=overall.tp)
+        result["accuracy"] = _round(overall.accuracy)
+        result["macro_f1"] = _round(((overall.f1 or 0.0) + (inoffensive.f1 or 0.0)) / 2)
+    else:
+        result["category_recall"] = {c: _round(caught[c] / support[c]) for c in HARM_CATEGORIES if support.get(c)}
+    return result
+
+
+def evaluate_file(judge, path: str | Path, baselines: Baselines | None = None) -> dict[str, Any]:
+    path = Path(path)
     kind, examples = read_examples(path)
     verdicts = judge_all(judge, examples)
     result = score_cold(examples, verdicts) if kind == "cold" else score_labelled(examples, verdicts)
-    return {"file": str(path), "format": kind, **result}
+    report = {"file": str(path), "format": kind, **result}
+    baseline = baselines.for_set(path, kind) if baselines is not None else None
+    if baselines is not None:
+        report["baseline"] = score_baseline(baseline, examples, kind, path) if baseline else None
+    return report
 
 
 # -- rendering ------------------------------------------------------------------------
@@ -344,6 +271,7 @@ def render(report: dict[str, Any], *, show: int) -> str:
         off = report["offensive"]
         lines += [
             f"accuracy {_pct(report['accuracy'])}   macro-F1 {_pct(report['macro_f1'])}",
+            *_render_baseline(report),
             (f"offensive class: precision {_pct(off['precision'])} recall {_pct(off['recall'])} F1 {_pct(off['f1'])}"
             f"   (tp {off['tp']} fp {off['fp']} fn {off['fn']} tn {off['tn']})"),
             f"hide only: precision {_pct(report['hide_only']['precision'])} recall {_pct(report['hide_only']['recall'])}",
@@ -355,6 +283,7 @@ def render(report: dict[str, Any], *, show: int) -> str:
         (f"flagged (alert or hide): precision {_pct(o['precision'])} recall {_pct(o['recall'])} F1 {_pct(o['f1'])}"
         f"   (tp {o['tp']} fp {o['fp']} fn {o['fn']} tn {o['tn']})"),
         f"hide only:               precision {_pct(h['precision'])} recall {_pct(h['recall'])} F1 {_pct(h['f1'])}",
+        *_render_baseline(report),
         f"hard negatives: {hn['total']}, alerted {hn['alerted']}, hidden {hn['hidden']}",
         "",
         f"{'category':<10} {'support':>7} {'precision':>9} {'recall':>7} {'F1':>7} {'hidden':>7} {'named':>6}",
@@ -369,6 +298,23 @@ def render(report: dict[str, Any], *, show: int) -> str:
     for name, s in report["styles"].items():
         lines.append(f"{name:<10} {_pct(s['precision']):>9} {_pct(s['recall']):>7} {_pct(s['f1']):>7}")
     return "\n".join(lines + _render_cases(report, show))
+
+
+def _render_baseline(report: dict[str, Any]) -> list[str]:
+    if "baseline" not in report:
+        return []
+    b = report["baseline"]
+    if b is None:
+        return ["baseline: no train split of this format found, not reported"]
+    o = b["overall"]
+    where = f"trained on {b['trained_on']} ({b['train_examples']})"
+    if b["trained_on_this_set"]:
+        where += " - THIS SET: its figures are training fit, not generalisation"
+    if report["format"] == "cold":
+        head = f"baseline accuracy {_pct(b['accuracy'])}   macro-F1 {_pct(b['macro_f1'])}"
+    else:
+        head = f"baseline ({b['model']}): precision {_pct(o['precision'])} recall {_pct(o['recall'])} F1 {_pct(o['f1'])}"
+    return [head, f"    {where}"]
 
 
 def _render_cases(report: dict[str, Any], show: int) -> list[str]:

@@ -30,7 +30,7 @@ from commentwatch.detect.semantic import (
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
 from commentwatch.judge import Judge
 from commentwatch.text.normalize import Normalizer
-from commentwatch.training.corpus import read_cold, read_labelled
+from commentwatch.training.corpus import read_cold, read_labelled, texts_and_labels
 from commentwatch.values import HARM_CATEGORIES, Action, Evidence
 
 #: Regularisation and positive weight of the child-safety heads (chosen on dev).
@@ -87,8 +87,8 @@ def train(config: Config, options: TrainOptions) -> Path:
     cold_dir = options.cold
     cold_train = cold_dev = None
     if (cold_dir / "train.csv").is_file():
-        cold_train = read_cold(cold_dir / "train.csv")
-        cold_dev = read_cold(cold_dir / "dev.csv") if (cold_dir / "dev.csv").is_file() else None
+        cold_train = texts_and_labels(read_cold(cold_dir / "train.csv"))
+        cold_dev = texts_and_labels(read_cold(cold_dir / "dev.csv")) if (cold_dir / "dev.csv").is_file() else None
     else:
         print(f"COLD not found under {cold_dir}: training the abuse head on the labelled data only")
 

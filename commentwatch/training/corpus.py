@@ -1,83 +1,148 @@
 """The corpora training and measurement read: labelled child-safety comments and COLD.
 
-One module for every reader, so ``train``, ``model build`` and ``bench``
-read the same files the same way; a bad file raises ``DataError`` naming
-the file and line. COLD is read where it lies (``paths.COLD_DIR``), never
-copied in.
+One module for every reader, so ``train``, ``model build``, ``eval`` and
+``bench`` read the same files the same way; a bad file raises ``DataError``
+naming every bad line (``file:line``). The labelled format is described in
+``commentwatch/data/labelled/README.md``. COLD is read where it lies
+(``paths.COLD_DIR``), never copied in.
 """
 
 from __future__ import annotations
 
 import csv
-import itertools
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from commentwatch import paths
 from commentwatch.errors import DataError
-from commentwatch.values import HARM_CATEGORIES, Comment, Video
+from commentwatch.sources.jsonl import parse_line
+from commentwatch.values import HARM_CATEGORIES, Comment, Kind, Video
+
+#: The category of a label-0 example.
+NONE_CATEGORY = "none"
+STYLES = ("comment", "danmaku")
+#: How a text hides what it says (the data card defines each).
+EVASIONS = ("none", "separator", "zero_width", "fullwidth", "traditional", "pinyin", "partial_pinyin", "initials",
+            "homophone", "homoglyph", "digits", "repeat", "emoji", "paraphrase")
+#: Who wrote a comment, where that decides its label; "" is a viewer.
+AUTHOR_ROLES = ("", "viewer", "uploader", "parent", "teacher", "shop")
 
 
 @dataclass(frozen=True)
 class Example:
-    text: str
-    label: int
-    category: str
+    """One labelled comment: offending (1) or not (0) under its video, with what kind of harm."""
+
     comment: Comment
+    label: int
+    category: str = NONE_CATEGORY
+    evasion: str = "none"
+    style: str = "comment"
+    #: ``file:line`` it was read from.
+    where: str = ""
+    author_role: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.comment.text
 
 
 def read_labelled(path: Path) -> list[Example]:
-    """JSON lines of ``{"id","text","video":{...},"label":0|1,"category":...}``."""
-    if not path.is_file():
-        raise DataError(f"{path}: labelled file not found")
-    examples = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                text, label = row["text"], int(row["label"])
-                category = row.get("category") or "none"
-                video = row.get("video") or {}
-                comment = Comment(
-                    id=str(row.get("id", number)), text=text,
-                    video=Video(id=str(video.get("id", "")), title=video.get("title", ""),
-                                tags=tuple(video.get("tags", ())), description=video.get("description", ""),
-                                featuring_minors=video.get("featuring_minors")),
-                )
-            except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DataError(f"{path}:{number}: not a labelled example ({exc})") from None
-            if label not in (0, 1) or not isinstance(text, str):
-                raise DataError(f"{path}:{number}: label must be 0 or 1 and text a string")
-            if label and category not in HARM_CATEGORIES:
-                raise DataError(f"{path}:{number}: category {category!r} is not a harm category")
-            examples.append(Example(text, label, category, comment))
+    """Labelled comments; every bad line is named (file:line) in one error."""
+    try:
+        raw_lines = path.read_bytes().splitlines()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    examples, problems = [], []
+    for number, raw in enumerate(raw_lines, start=1):
+        if not raw.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            examples.append(_example(where, number, raw))
+        except DataError as exc:
+            problems.append(str(exc))
+    if problems:
+        shown = "\n".join(problems[:20])
+        more = f"\n… and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise DataError(f"{len(problems)} bad line(s):\n{shown}{more}")
     return examples
 
 
-def read_cold(path: Path, *, limit: int | None = None) -> tuple[list[str], np.ndarray]:
-    """COLD's CSV (``TEXT`` and ``label`` columns, UTF-8 with BOM); the first ``limit`` rows if given."""
+def _example(where: str, number: int, raw: bytes) -> Example:
+    parsed = parse_line(number, raw)
+    if parsed.comment is None:
+        raise DataError(f"{where}: {parsed.error}")
+    obj = json.loads(raw)
+    label = obj.get("label")
+    if label not in (0, 1) or isinstance(label, bool):
+        raise DataError(f"{where}: label: expected 0 or 1, got {label!r}")
+    category = obj.get("category", NONE_CATEGORY if label == 0 else None)
+    if label == 1 and category not in HARM_CATEGORIES:
+        raise DataError(f"{where}: category: expected one of {', '.join(HARM_CATEGORIES)} for label 1, got {category!r}")
+    if label == 0 and category != NONE_CATEGORY:
+        raise DataError(f"{where}: category: expected \"none\" for label 0, got {category!r}")
+    evasion = obj.get("evasion", "none")
+    if evasion not in EVASIONS:
+        raise DataError(f"{where}: evasion: expected one of {', '.join(EVASIONS)}, got {evasion!r}")
+    author_role = obj.get("author_role", "")
+    if author_role not in AUTHOR_ROLES:
+        raise DataError(f"{where}: author_role: expected one of {', '.join(AUTHOR_ROLES[1:])}, got {author_role!r}")
+    style = obj.get("style", obj.get("kind", "comment"))
+    if style not in STYLES:
+        raise DataError(f"{where}: style: expected \"comment\" or \"danmaku\", got {style!r}")
+    comment = replace(parsed.comment, kind=Kind(style))
+    return Example(comment, label, category, evasion, style, where, author_role)
+
+
+def read_cold(path: Path, *, limit: int | None = None) -> list[Example]:
+    """COLD rows (columns TEXT and label) as unlabelled-video comments."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(itertools.islice(csv.DictReader(handle), limit))
-    except FileNotFoundError:
-        raise DataError(f"{path}: COLD file not found") from None
-    texts, labels = [], []
-    for number, row in enumerate(rows, start=2):
+        handle = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc.strerror}") from None
+    examples, problems = [], []
+    with handle:
         try:
-            label = int(row["label"])
-            if label not in (0, 1) or row["TEXT"] is None:
-                raise ValueError(label)
-            texts.append(row["TEXT"])
-            labels.append(label)
-        except (KeyError, TypeError, ValueError):
-            raise DataError(f"{path}:{number}: expected TEXT and a 0/1 label") from None
-    return texts, np.asarray(labels)
+            reader = csv.DictReader(handle)
+            missing = [c for c in ("TEXT", "label") if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DataError(f"{path}: missing column(s) {', '.join(missing)} (found: {', '.join(reader.fieldnames or []) or 'none'})")
+            for row in reader:
+                if limit is not None and len(examples) >= limit:
+                    break
+                where = f"{path}:{reader.line_num}"
+                label_text = (row.get("label") or "").strip()
+                if label_text not in ("0", "1"):
+                    problems.append(f"{where}: label: expected 0 or 1, got {label_text!r}")
+                    continue
+                text = row.get("TEXT") or ""
+                comment = Comment(id=f"{path.name}:{reader.line_num}", text=text, video=Video())
+                label = int(label_text)
+                examples.append(Example(comment, label, "abuse" if label else NONE_CATEGORY, where=where))
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: not valid UTF-8 (byte {exc.start})") from None
+        except csv.Error as exc:
+            raise DataError(f"{path}: not valid CSV: {exc}") from None
+    if problems:
+        raise DataError(f"{len(problems)} bad row(s):\n" + "\n".join(problems[:20]))
+    return examples
+
+
+def read_examples(path: str | Path) -> tuple[str, list[Example]]:
+    """``("labelled", …)`` for JSON Lines, ``("cold", …)`` for a ``.csv`` file."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return "cold", read_cold(path)
+    return "labelled", read_labelled(path)
+
+
+def texts_and_labels(examples: list[Example]) -> tuple[list[str], np.ndarray]:
+    """The texts and 0/1 labels of ``examples``, as model fitting takes them."""
+    return [e.text for e in examples], np.asarray([e.label for e in examples], dtype=int)
 
 
 def generated_corpus(size: int, seed: int = 7) -> list[str]:
@@ -117,9 +182,9 @@ def load_corpus(path: str | None, size: int) -> tuple[str, list[str]]:
     if path:
         p = Path(path)
         if p.suffix == ".csv":
-            return str(p), read_cold(p, limit=size)[0]
+            return str(p), [e.text for e in read_cold(p, limit=size)]
         return str(p), read_texts(p, limit=size)
     cold = paths.COLD_DIR / "train.csv"
     if cold.exists():
-        return str(cold), read_cold(cold, limit=size)[0]
+        return str(cold), [e.text for e in read_cold(cold, limit=size)]
     return "generated from the labelled data", generated_corpus(size)

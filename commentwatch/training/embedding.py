@@ -13,7 +13,7 @@ from pathlib import Path
 
 from commentwatch import paths
 from commentwatch.embed.build import build
-from commentwatch.training.corpus import read_cold, read_labelled
+from commentwatch.training.corpus import read_cold, read_labelled, texts_and_labels
 
 
 @dataclass(frozen=True)
@@ -41,11 +41,11 @@ def build_model(options: ModelBuildOptions) -> dict:
     eval_texts, eval_labels, eval_train = (), (), ()
     cold_dir = options.cold
     if (cold_dir / "train.csv").is_file():
-        cold_texts, cold_labels = read_cold(cold_dir / "train.csv")
+        cold_texts, cold_labels = texts_and_labels(read_cold(cold_dir / "train.csv"))
         corpus += cold_texts
         corpus_name += f" + COLD train ({len(cold_texts)})"
         if (cold_dir / "dev.csv").is_file():
-            eval_texts, eval_labels = read_cold(cold_dir / "dev.csv")
+            eval_texts, eval_labels = texts_and_labels(read_cold(cold_dir / "dev.csv"))
             eval_train = (cold_texts, cold_labels)
     out = options.out or paths.EMBEDDING_MODEL_DIR
     info = build(out, lexicon_dir=options.lexicon_dir, corpus=corpus, corpus_name=corpus_name,

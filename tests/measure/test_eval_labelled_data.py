@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from commentwatch.measure.evaluate import read_jsonl
 from commentwatch.paths import DATA_DIR
+from commentwatch.training.corpus import read_labelled
 from commentwatch.values import HARM_CATEGORIES
 
 LABELLED = DATA_DIR / "labelled"
@@ -20,7 +20,7 @@ EVASIONS = {"separator", "pinyin", "homophone", "initials", "traditional", "full
 
 @pytest.fixture(scope="module")
 def splits():
-    return {name: read_jsonl(LABELLED / f"{name}.jsonl") for name in SPLITS}
+    return {name: read_labelled(LABELLED / f"{name}.jsonl") for name in SPLITS}
 
 
 def test_enough_comments_and_more_hard_negatives_than_positives(splits):
@@ -75,3 +75,20 @@ def test_lines_are_in_the_scan_input_format(splits):
         first = json.loads(handle.readline())
     assert {"id", "text", "video", "label", "category"} <= set(first)
     assert {"title", "tags", "featuring_minors"} <= set(first["video"])
+
+
+def test_the_data_card_counts_match_the_files(splits):
+    card = (LABELLED / "README.md").read_text(encoding="utf-8")
+    table = card[card.index("## Counts"):]
+    header = [c.strip() for c in table.splitlines()[2].strip("|").split("|")]
+    rows = {}
+    for line in table.splitlines()[4:7]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows[cells[0]] = dict(zip(header[1:], map(int, cells[1:]), strict=True))
+    for name, examples in splits.items():
+        counted = Counter(e.category for e in examples)
+        expected = {"examples": len(examples), "offending": sum(e.label for e in examples),
+                    **{c: counted.get(c, 0) for c in ("none", *HARM_CATEGORIES)},
+                    "danmaku": sum(e.style == "danmaku" for e in examples),
+                    "with an evasion": sum(e.evasion != "none" for e in examples)}
+        assert rows[name] == expected, name

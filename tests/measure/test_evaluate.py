@@ -123,7 +123,7 @@ def test_cold_csv_gives_accuracy_and_macro_f1(tmp_path, config, capsys):
         "4,dev,region,0,我也是新疆人\n",
         encoding="utf-8",
     )
-    [result] = run_json(capsys, csv_path, "--config", config)["files"]
+    [result] = run_json(capsys, csv_path, "--config", config, "--no-baseline")["files"]
     assert result["format"] == "cold"
     assert result["examples"] == 4
     assert result["accuracy"] == pytest.approx(0.75)
@@ -166,3 +166,36 @@ def test_csv_without_the_columns_is_refused(tmp_path, config, capsys):
 def test_missing_file_is_refused(tmp_path, config, capsys):
     assert main(["eval", str(tmp_path / "nope.jsonl"), "--config", str(config)]) == 2
     assert "nope.jsonl: cannot read" in capsys.readouterr().err
+
+
+def test_the_baseline_is_reported_beside_the_system_on_every_labelled_set(tmp_path, config, capsys):
+    train = write_jsonl(tmp_path / "train.jsonl", LABELLED * 3)
+    data = write_jsonl(tmp_path / "set.jsonl", LABELLED)
+    files = run_json(capsys, data, train, "--config", config, "--baseline-train", train)["files"]
+    for report in files:
+        baseline = report["baseline"]
+        assert baseline["model"].startswith("char 1-3-gram TF-IDF")
+        assert baseline["trained_on"] == str(train.resolve()) and baseline["train_examples"] == 24
+        o = baseline["overall"]
+        assert (o["tp"] + o["fn"], o["fp"] + o["tn"]) == (report["positives"], report["negatives"])
+        assert set(baseline["category_recall"]) == {"contact", "abuse"}
+    assert [f["baseline"]["trained_on_this_set"] for f in files] == [False, True]
+    assert main(["eval", str(train), "--config", str(config), "--baseline-train", str(train)]) == 0
+    assert "THIS SET: its figures are training fit" in capsys.readouterr().out
+
+
+def test_cold_sets_get_a_baseline_from_the_train_csv_beside_them(tmp_path, config, capsys):
+    rows = ["傻逼", "你真是个人才", "滚蛋吧你", "今天天气好", "我也是新疆人", "谢谢分享"]
+    (tmp_path / "train.csv").write_text(
+        "TEXT,label\n" + "".join(f"{t},{int(i < 3)}\n" for i, t in enumerate(rows * 2)), encoding="utf-8")
+    dev = tmp_path / "dev.csv"
+    dev.write_text("TEXT,label\n傻逼,1\n今天天气好,0\n", encoding="utf-8")
+    [result] = run_json(capsys, dev, "--config", config)["files"]
+    assert result["baseline"]["trained_on"] == str((tmp_path / "train.csv").resolve())
+    assert 0.0 <= result["baseline"]["accuracy"] <= 1.0 and result["baseline"]["macro_f1"] is not None
+
+
+def test_no_baseline_when_asked(tmp_path, config, capsys):
+    data = write_jsonl(tmp_path / "set.jsonl", LABELLED)
+    [result] = run_json(capsys, data, "--config", config, "--no-baseline")["files"]
+    assert "baseline" not in result

@@ -70,21 +70,30 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
 
 def test_malformed_labelled_lines_are_named(tmp_path):
     path = tmp_path / "train.jsonl"
-    path.write_text('{"text": "好", "label": 0}\n{"text": "坏", "label": 1, "category": "spam"}\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"train.jsonl:2: category 'spam' is not a harm category"):
+    path.write_text('{"id": "a", "text": "好", "label": 0}\n{"id": "b", "text": "坏", "label": 1, "category": "spam"}\n',
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"train.jsonl:2: category: expected one of .* got 'spam'"):
         read_labelled(path)
-    path.write_text('{"text": "好", "label": 0}\n\n{broken\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"train.jsonl:3: not a labelled example"):
+    path.write_text('{"id": "a", "text": "好", "label": 0}\n\n{broken\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"train.jsonl:3: not valid JSON"):
         read_labelled(path)
-    path.write_text('{"text": "好", "label": 7}\n', encoding="utf-8")
-    with pytest.raises(DataError, match=r"train.jsonl:1: label must be 0 or 1"):
+    path.write_text('{"id": "a", "text": "好", "label": 7}\n{"text": "无", "label": 0}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"2 bad line\(s\):\n.*train.jsonl:1: label: expected 0 or 1, got 7\n"
+                                        r".*train.jsonl:2: id: missing"):
         read_labelled(path)
 
 
 def test_cold_rows_without_a_label_are_named(tmp_path):
     path = tmp_path / "train.csv"
     path.write_text("TEXT,label\n好,0\n坏,x\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"train.csv:3: expected TEXT and a 0/1 label"):
+    with pytest.raises(DataError, match=r"train.csv:3: label: expected 0 or 1, got 'x'"):
         read_cold(path)
-    with pytest.raises(DataError, match="COLD file not found"):
+    with pytest.raises(DataError, match="missing.csv: cannot read: No such file"):
         read_cold(tmp_path / "missing.csv")
+    assert [e.text for e in read_cold(_good(tmp_path), limit=2)] == ["a", "b"]
+
+
+def _good(tmp_path):
+    path = tmp_path / "ok.csv"
+    path.write_text("TEXT,label\na,0\nb,1\nc,1\n", encoding="utf-8")
+    return path
