@@ -73,6 +73,9 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
                         help="list at most N false positives and N false negatives (default 50)")
     parser.add_argument("--baseline-train", metavar="FILE",
                         help="train the baseline for labelled sets on FILE (default: the labelled train split)")
+    parser.add_argument("--evasions", action="store_true",
+                        help="also rewrite every caught positive and every benign comment by each mechanical "
+                             "evasion kind and report what is still caught and what is newly flagged")
     parser.add_argument("--no-baseline", action="store_true",
                         help="do not train and report the char n-gram baseline beside the system")
     add_judge_arguments(parser)
@@ -91,7 +94,7 @@ def run_eval(args: argparse.Namespace) -> int:
         read_examples(path)
     judge = Judge.from_config(config_from_args(args))
     baselines = None if args.no_baseline else Baselines(Path(args.baseline_train) if args.baseline_train else None)
-    reports = [evaluate_file(judge, path, baselines) for path in args.files]
+    reports = [evaluate_file(judge, path, baselines, evasions=args.evasions) for path in args.files]
     if args.json:
         json.dump({"lexicon_version": judge.lexicon_version, "semantic": not args.no_semantic,
                    "files": reports}, sys.stdout, ensure_ascii=False, indent=1)

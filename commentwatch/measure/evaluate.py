@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from commentwatch.measure.baseline import Baseline, Baselines
+from commentwatch.measure.evasions import evasion_invariance, render_invariance
 from commentwatch.training.corpus import STYLES, Example, read_examples
 from commentwatch.values import HARM_CATEGORIES, Action, Verdict
 
@@ -248,12 +249,15 @@ def score_baseline(baseline: Baseline, examples: Sequence[Example], kind: str, p
     return result
 
 
-def evaluate_file(judge, path: str | Path, baselines: Baselines | None = None) -> dict[str, Any]:
+def evaluate_file(judge, path: str | Path, baselines: Baselines | None = None, *,
+                  evasions: bool = False) -> dict[str, Any]:
     path = Path(path)
     kind, examples = read_examples(path)
     verdicts = judge_all(judge, examples)
     result = score_cold(examples, verdicts) if kind == "cold" else score_labelled(examples, verdicts)
     report = {"file": str(path), "format": kind, **result}
+    if evasions and kind == "labelled":
+        report["evasion_invariance"] = evasion_invariance(judge, examples, verdicts)
     baseline = baselines.for_set(path, kind) if baselines is not None else None
     if baselines is not None:
         report["baseline"] = score_baseline(baseline, examples, kind, path) if baseline else None
@@ -297,6 +301,8 @@ def render(report: dict[str, Any], *, show: int) -> str:
     lines += ["", f"{'style':<10} {'precision':>9} {'recall':>7} {'F1':>7}"]
     for name, s in report["styles"].items():
         lines.append(f"{name:<10} {_pct(s['precision']):>9} {_pct(s['recall']):>7} {_pct(s['f1']):>7}")
+    if "evasion_invariance" in report:
+        lines += render_invariance(report["evasion_invariance"], show=min(show, 3))
     return "\n".join(lines + _render_cases(report, show))
 
 

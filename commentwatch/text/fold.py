@@ -22,6 +22,24 @@ import opencc
 _INVISIBLE_CATEGORIES = frozenset({"Cf", "Cc", "Cn", "Cs", "Co", "Mn", "Me"})
 #: Categories that only separate content: spaces, punctuation, symbols, emoji.
 _SEPARATOR_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So"})
+#: Single-stroke ideographs that no modern word uses but evaders put between
+#: characters as dots and bars (加丶微丶信, 加丨微丨信): separators, like punctuation.
+SEPARATOR_STROKES = frozenset("丶丨丿乀乁亅乛")
+
+#: Letters of other scripts that pass for Latin ones (after case folding):
+#: 'ԛԛ' for qq, 'ν х' for vx. The lexicons' substitutions.txt may map any of
+#: these otherwise; its entries win (see ``Normalizer``).
+LATIN_LOOKALIKES: Mapping[str, str] = {
+    # Cyrillic
+    "а": "a", "е": "e", "ё": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ї": "i",
+    "ј": "j", "ѕ": "s", "һ": "h", "ԛ": "q", "ԝ": "w", "ь": "b", "ԁ": "d", "к": "k", "м": "m", "т": "t",
+    "п": "n", "г": "r",
+    # Greek
+    "α": "a", "β": "b", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ο": "o", "ρ": "p", "τ": "t", "υ": "u",
+    "χ": "x", "γ": "y", "ω": "w",
+    # Latin letters of other alphabets
+    "ɑ": "a", "ɡ": "g", "ı": "i", "ȷ": "j",
+}
 
 
 def compat_fold(text: str) -> str:
@@ -58,7 +76,7 @@ def is_separator(char: str) -> bool:
     emoji and rare historic ideographs; both count as separators, which keeps
     the separator test a constant-time lookup (see ``separator_class``).
     """
-    return ord(char) > 0xFFFF or unicodedata.category(char) in _SEPARATOR_CATEGORIES
+    return ord(char) > 0xFFFF or unicodedata.category(char) in _SEPARATOR_CATEGORIES or char in SEPARATOR_STROKES
 
 
 @lru_cache(maxsize=1)

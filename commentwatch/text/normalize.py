@@ -148,9 +148,9 @@ class Normalizer:
     """
 
     def __init__(self, substitutions: Mapping[str, str] | None = None):
-        self._substitutions = {
-            self._fold_key(k): v for k, v in (substitutions or {}).items() if len(k) == 1
-        }
+        editors = {self._fold_key(k): v for k, v in (substitutions or {}).items() if len(k) == 1}
+        # Look-alike letters of other scripts fold to Latin unless the editors mapped them otherwise.
+        self._substitutions = {**fold.LATIN_LOOKALIKES, **editors}
         self._plain_table = CharTable(self._fold_plain)
         self._separators = re.compile(fold.separator_class() + "+")
         self._syllable_codes = _SyllableCodes()

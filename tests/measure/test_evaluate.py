@@ -199,3 +199,16 @@ def test_no_baseline_when_asked(tmp_path, config, capsys):
     data = write_jsonl(tmp_path / "set.jsonl", LABELLED)
     [result] = run_json(capsys, data, "--config", config, "--no-baseline")["files"]
     assert "baseline" not in result
+
+
+def test_evasions_report_what_each_rewrite_keeps_and_what_it_newly_flags(tmp_path, config, capsys):
+    data = write_jsonl(tmp_path / "set.jsonl", LABELLED)
+    [result] = run_json(capsys, data, "--config", config, "--no-baseline", "--evasions")["files"]
+    invariance = result["evasion_invariance"]
+    assert (invariance["caught"], invariance["benign"]) == (4, 2)  # tp 4; tn 2 (see the figures test)
+    separator = invariance["kinds"]["separator"]
+    assert separator["positives"] == 4 and separator["still_caught_share"] == 1.0
+    assert separator["benign"] == 2 and separator["newly_flagged"] == 0
+    assert invariance["kinds"]["digits"]["positives"] == 0  # nothing to spell out
+    assert main(["eval", str(data), "--config", str(config), "--no-baseline", "--evasions"]) == 0
+    assert "evasion invariance: 4 caught positives" in capsys.readouterr().out
