@@ -92,3 +92,42 @@ def test_the_data_card_counts_match_the_files(splits):
                     "danmaku": sum(e.style == "danmaku" for e in examples),
                     "with an evasion": sum(e.evasion != "none" for e in examples)}
         assert rows[name] == expected, name
+
+
+def _grams(text: str) -> frozenset[str]:
+    text = "".join(text.split())
+    return frozenset(text[i:i + 3] for i in range(max(1, len(text) - 2)))
+
+
+def test_the_lexicon_blind_partition_reads_matches_its_card_and_shares_nothing_with_the_splits(splits):
+    card = (LABELLED / "README.md").read_text(encoding="utf-8")
+    table = card[card.index("## The lexicon-blind partition"):card.index("## Counts")]
+    blind = {}
+    for path in sorted((LABELLED / "blind").glob("*.jsonl")):
+        examples = read_labelled(path)
+        blind[path.name] = examples
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{path.name}`"))
+        counts = [int(c) for c in row.strip("|").split("|")[-4:]]
+        assert counts == [len(examples), sum(e.label for e in examples),
+                          sum(e.style == "danmaku" for e in examples),
+                          sum(e.evasion != "none" for e in examples)], path.name
+        assert not any(e.category == "sexualize" for e in examples)
+    assert sum(map(len, blind.values())) >= 1400
+    # No near-duplicate (char 3-gram Jaccard >= 0.5) of a train, dev or test line: an inverted index
+    # finds the candidates that share any 3-gram.
+    index: dict[str, list[frozenset[str]]] = {}
+    for examples in splits.values():
+        for e in examples:
+            grams = _grams(e.text)
+            for g in grams:
+                index.setdefault(g, []).append(grams)
+    for name, examples in blind.items():
+        for e in examples:
+            grams = _grams(e.text)
+            seen: set[int] = set()
+            for g in grams:
+                for other in index.get(g, ()):
+                    if id(other) in seen:
+                        continue
+                    seen.add(id(other))
+                    assert len(grams & other) / len(grams | other) < 0.5, (name, e.comment.id)
