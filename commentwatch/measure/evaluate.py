@@ -1,23 +1,12 @@
-"""Evaluation (``commentwatch eval``): how good are the lexicons (and the model) on labelled data?
+"""Evaluation: precision, recall and F1 of the real scan path on labelled sets.
 
-Every edit to a lexicon can make things better or worse; this command says
-which. It judges labelled comments through the very ``Judge`` that
-``commentwatch scan`` and the daemon use, and reports precision, recall and
-F1 overall, per harm category, per evasion kind and per style, how many hard
-negatives (label 0) were alerted or hidden, and every false positive and
-false negative with the evidence behind it.
-
-Two input formats, told apart by the file name:
-
-- ``*.jsonl``: the scan input format plus ``"label": 0|1``, ``"category"``
-  (a harm category, or ``"none"`` for label 0) and optionally ``"evasion"``
-  and ``"style"`` (``comment`` or ``danmaku``);
-- ``*.csv``: the COLD offensive-language format (columns ``TEXT`` and
-  ``label``, UTF-8 with or without BOM), the general-abuse axis: accuracy and
-  macro-F1 there.
-
-A comment counts as flagged when the action is ``alert`` or ``hide``; the
-hide-only figures are reported beside.
+Every set is judged through the same ``Judge`` scan and the daemon use, and
+scored overall, per harm category, per evasion kind and per style, with the
+hard negatives alerted or hidden and every false positive and negative with
+its evidence; COLD sets (CSV) get accuracy and macro-F1. A comment counts as
+flagged when the action is ``alert`` or ``hide``; hide-only figures are
+beside. The user-facing description is ``commentwatch eval --help``
+(``cli/measure.py``).
 """
 
 from __future__ import annotations
