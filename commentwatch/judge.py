@@ -14,7 +14,7 @@ from pathlib import Path
 
 from spacy.language import Language
 
-from commentwatch.config import Config
+from commentwatch.config import Config, DetectConfig, PolicyConfig
 from commentwatch.decide.fusion import severity_score
 from commentwatch.decide.policy import Policy
 from commentwatch.detect.hits import Hit
@@ -43,27 +43,35 @@ class _Loaded:
 
 
 class Judge:
-    def __init__(self, config: Config, loaded: _Loaded):
-        self.config = config
-        self.policy = Policy(config.policy)
+    """Detect and decide together: it is handed the ``[detect]`` and ``[policy]`` sections."""
+
+    def __init__(self, detect: DetectConfig, policy: PolicyConfig, loaded: _Loaded):
+        self.detect = detect
+        self.policy = Policy(policy)
+        self._policy_config = policy
         self._loaded = loaded
         self._reload_lock = threading.Lock()
 
     @classmethod
     def from_config(cls, config: Config) -> Judge:
-        return cls(config, cls._load(config, config.detect.lexicon_dir))
+        """The judge of a whole config: its ``[detect]`` and ``[policy]`` sections."""
+        return cls.from_sections(config.detect, config.policy)
+
+    @classmethod
+    def from_sections(cls, detect: DetectConfig, policy: PolicyConfig) -> Judge:
+        return cls(detect, policy, cls._load(detect, policy, detect.lexicon_dir))
 
     @staticmethod
-    def _load(config: Config, directory: Path) -> _Loaded:
+    def _load(detect: DetectConfig, policy: PolicyConfig, directory: Path) -> _Loaded:
         lexicon = load_lexicon(directory)
         normalizer = Normalizer(lexicon.char_substitutions)
         semantic = None
-        if config.detect.semantic:
+        if detect.semantic:
             # Deferred: the semantic stage imports torch and sentence-transformers
             # (seconds), which --no-semantic runs and lexicon-only judges never need.
             from commentwatch.detect.semantic import component_config
 
-            semantic = component_config(config, lexicon, normalizer)
+            semantic = component_config(detect, policy, lexicon, normalizer)
         nlp = build_pipeline(lexicon, normalizer, semantic=semantic)
         minors = MinorVideoDetector(lexicon.minor_video, normalizer)
         return _Loaded(lexicon, normalizer, nlp, minors)
@@ -87,12 +95,12 @@ class Judge:
         A broken edit is logged with every problem and the previous lexicon
         stays in use, so an editor's typo never blinds the daemon.
         """
-        directory = self.config.detect.lexicon_dir
+        directory = self.detect.lexicon_dir
         with self._reload_lock:
             if fingerprint(directory) == self.lexicon_version:
                 return False
             try:
-                loaded = self._load(self.config, directory)
+                loaded = self._load(self.detect, self._policy_config, directory)
             except LexiconError as exc:
                 log.error("lexicon reload refused, keeping version %s: %s", self.lexicon_version, exc)
                 return False
@@ -105,16 +113,16 @@ class Judge:
         """The platform's flag when it has one, else the video's own words."""
         if video.featuring_minors is not None:
             return video.featuring_minors
-        return self._loaded.minors.features_minors(video, self.config.detect.minors_video_threshold)
+        return self._loaded.minors.features_minors(video, self.detect.minors_video_threshold)
 
     def judge(self, comment: Comment) -> Verdict:
         return self.judge_many([comment])[0]
 
     def judge_many(self, comments: Sequence[Comment]) -> list[Verdict]:
         loaded = self._loaded  # one version for the whole batch
-        window = self.config.detect.window_chars
+        window = self.detect.window_chars
         minors_of = [self.features_minors(c.video) for c in comments]
-        texts = [c.text[: self.config.detect.max_chars] for c in comments]
+        texts = [c.text[: self.detect.max_chars] for c in comments]
         found: list[dict[tuple, Evidence]] = [{} for _ in comments]
         # Every comment's first window goes through the pipeline in one batch.
         self._run(loaded, [(i, 0, texts[i][: window + WINDOW_OVERLAP], minors_of[i]) for i in range(len(comments))], found)

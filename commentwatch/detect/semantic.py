@@ -23,6 +23,7 @@ from spacy.tokens import Doc
 from spacy.util import minibatch
 
 from commentwatch import paths
+from commentwatch.config import DetectConfig, PolicyConfig
 from commentwatch.detect.classifier import Classifier
 from commentwatch.detect.exemplars import ExemplarIndex
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
@@ -45,15 +46,14 @@ FALLBACK_EXEMPLAR_MIN = 0.9
 FALLBACK_CLASSIFIER_MIN = 0.5
 
 
-def component_config(config, lexicon=None, normalizer=None) -> dict:
-    """The component's spaCy config from the project config (JSON-safe values only)."""
-    detect = config.detect
+def component_config(detect: DetectConfig, policy: PolicyConfig, lexicon=None, normalizer=None) -> dict:
+    """The component's spaCy config from the ``[detect]`` and ``[policy]`` sections (JSON-safe values only)."""
     return {
         "model": detect.model,
         "device": detect.device,
         "classifier": detect.classifier,
         "exemplar_dir": str(Path(detect.lexicon_dir) / "exemplars"),
-        "score_cap": semantic_score_cap(config.policy),
+        "score_cap": semantic_score_cap(policy),
         "exemplar_min": detect.exemplar_min,
         "classifier_min": detect.classifier_min,
         "bystander_terms": bystander_terms(lexicon, normalizer) if lexicon is not None else [],

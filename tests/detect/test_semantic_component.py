@@ -180,7 +180,7 @@ def test_the_judge_adds_semantic_evidence_and_works_without_it(lexicon_copy, mon
 def test_a_semantic_signal_alone_stays_under_the_hide_threshold(exemplar_dir, tmp_path):
     from commentwatch.detect.semantic import component_config
 
-    config = component_config(Config())
+    config = component_config(Config().detect, Config().policy)
     assert config["score_cap"] < min(Config().policy.hide, Config().policy.minors_hide)
     nlp = pipeline(exemplar_dir, tmp_path / "cache", classifier="none", exemplar_min=0.6, score_cap=0.5)
     (item,) = nlp("别告诉你爸妈")._.cw_evidence
