@@ -246,7 +246,8 @@ def evaluate_file(judge, path: str | Path, baselines: Baselines | None = None, *
     result = score_cold(examples, verdicts) if kind == "cold" else score_labelled(examples, verdicts)
     report = {"file": str(path), "format": kind, **result}
     if evasions and kind == "labelled":
-        report["evasion_invariance"] = evasion_invariance(judge, examples, verdicts)
+        report["evasion_invariance"] = evasion_invariance(lambda batch: judge_all(judge, batch), flagged,
+                                                          examples, verdicts)
     baseline = baselines.for_set(path, kind) if baselines is not None else None
     if baselines is not None:
         report["baseline"] = score_baseline(baseline, examples, kind, path) if baseline else None

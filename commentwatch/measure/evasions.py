@@ -16,41 +16,32 @@ from typing import Any
 
 from commentwatch.training.corpus import Example
 from commentwatch.training.rewrite import REWRITES, rewrite
-from commentwatch.values import Action, Comment, Verdict
+from commentwatch.values import Verdict
 
-#: Comments judged per call, as scan batches them.
-BATCH = 256
 #: Lost examples kept per kind for the report, to look at.
 SHOW = 5
 
 
-def _flagged(verdict: Verdict) -> bool:
-    return verdict.action in (Action.ALERT, Action.HIDE)
+def evasion_invariance(judge_all: Callable[[Sequence[Example]], list[Verdict]],
+                       flagged: Callable[[Verdict], bool],
+                       examples: Sequence[Example], verdicts: Sequence[Verdict], *,
+                       kinds: Sequence[str] = tuple(REWRITES)) -> dict[str, Any]:
+    """Per kind: caught positives still caught, benign comments newly flagged, and a few that were lost.
 
-
-def _judge(judge, comments: list[Comment]) -> list[Verdict]:
-    verdicts: list[Verdict] = []
-    for start in range(0, len(comments), BATCH):
-        verdicts.extend(judge.judge_many(comments[start:start + BATCH]))
-    return verdicts
-
-
-def evasion_invariance(judge, examples: Sequence[Example], verdicts: Sequence[Verdict], *,
-                       kinds: Sequence[str] = tuple(REWRITES),
-                       rewrite_text: Callable[[str, str, str], str | None] | None = None) -> dict[str, Any]:
-    """Per kind: caught positives still caught, benign comments newly flagged, and a few that were lost."""
-    make = rewrite_text or (lambda text, kind, seed: rewrite(text, kind, seed=seed))
-    caught = [e for e, v in zip(examples, verdicts, strict=True) if e.label and _flagged(v)]
-    benign = [e for e, v in zip(examples, verdicts, strict=True) if not e.label and not _flagged(v)]
+    ``judge_all`` and ``flagged`` are evaluate's, so rewrites are judged and
+    counted exactly as the plain set was.
+    """
+    caught = [e for e, v in zip(examples, verdicts, strict=True) if e.label and flagged(v)]
+    benign = [e for e, v in zip(examples, verdicts, strict=True) if not e.label and not flagged(v)]
     rows: dict[str, Any] = {}
     for kind in kinds:
-        pairs = [(e, make(e.text, kind, e.comment.id)) for e in caught + benign]
+        pairs = [(e, rewrite(e.text, kind, seed=e.comment.id)) for e in caught + benign]
         pairs = [(e, text) for e, text in pairs if text is not None]
-        judged = _judge(judge, [replace(e.comment, text=text) for e, text in pairs])
+        judged = judge_all([replace(e, comment=replace(e.comment, text=text)) for e, text in pairs])
         positives = [(e, text, v) for (e, text), v in zip(pairs, judged, strict=True) if e.label]
         negatives = [(e, text, v) for (e, text), v in zip(pairs, judged, strict=True) if not e.label]
-        kept = sum(_flagged(v) for _, _, v in positives)
-        newly = sum(_flagged(v) for _, _, v in negatives)
+        kept = sum(flagged(v) for _, _, v in positives)
+        newly = sum(flagged(v) for _, _, v in negatives)
         rows[kind] = {
             "positives": len(positives),
             "still_caught": kept,
@@ -59,7 +50,7 @@ def evasion_invariance(judge, examples: Sequence[Example], verdicts: Sequence[Ve
             "newly_flagged": newly,
             "newly_flagged_share": round(newly / len(negatives), 4) if negatives else None,
             "lost": [{"id": e.comment.id, "category": e.category, "rewritten": text}
-                     for e, text, v in positives if not _flagged(v)][:SHOW],
+                     for e, text, v in positives if not flagged(v)][:SHOW],
         }
     return {"caught": len(caught), "benign": len(benign), "kinds": rows}
 
