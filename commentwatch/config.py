@@ -61,6 +61,19 @@ class DetectConfig:
 
 @dataclass(frozen=True)
 class PolicyConfig:
+    #: "learned": the decision layer weighs all evidence (``decide/layer.py``);
+    #: "noisy-or": the hand-set combination below, kept for comparison.
+    decision: typing.Literal["learned", "noisy-or"] = "learned"
+    #: The layer's folder, or "default" for the one shipped with the package.
+    layer: str = "default"
+    #: Thresholds on the layer's probability that a comment offends, on other
+    #: videos and on videos featuring children; -1 takes the ones tuned with
+    #: it (its model card gives each one's reason).
+    learned_alert: float = -1.0
+    learned_hide: float = -1.0
+    learned_minors_alert: float = -1.0
+    learned_minors_hide: float = -1.0
+    #: Noisy-OR thresholds (and the cap on a semantic signal's evidence score).
     alert: float = 0.5
     hide: float = 0.85
     #: Stricter thresholds on videos featuring children.
@@ -72,6 +85,14 @@ class PolicyConfig:
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"policy.{name}: expected a number between 0 and 1, got {value}")
+        for name in ("learned_alert", "learned_hide", "learned_minors_alert", "learned_minors_hide"):
+            value = getattr(self, name)
+            if value != -1.0 and not 0.0 <= value <= 1.0:
+                raise ConfigError(f"policy.{name}: expected -1 (as tuned) or a number from 0 to 1, got {value}")
+        for alert, hide in (("learned_alert", "learned_hide"), ("learned_minors_alert", "learned_minors_hide")):
+            a, h = getattr(self, alert), getattr(self, hide)
+            if -1.0 not in (a, h) and a > h:
+                raise ConfigError(f"policy.{alert}: must not be above policy.{hide}")
         if self.alert > self.hide:
             raise ConfigError("policy.alert: must not be above policy.hide")
         if self.minors_alert > self.minors_hide:

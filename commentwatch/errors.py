@@ -82,6 +82,10 @@ class ClassifierError(ModelError):
     """The classifier artefact is missing, broken, or was trained for another model."""
 
 
+class DecisionLayerError(ModelError):
+    """The decision layer's artefact is missing, broken, or reads other features."""
+
+
 class ServiceError(CommentwatchError, ConnectionError):
     """A call to the comment service failed for good: retries exhausted, or an answer retrying cannot fix."""
 

@@ -16,13 +16,21 @@ from spacy.language import Language
 
 from commentwatch.config import Config, DetectConfig, PolicyConfig
 from commentwatch.decide.fusion import severity_score
-from commentwatch.decide.policy import Policy
+from commentwatch.decide.policy import Policy, load_layer
 from commentwatch.detect.hits import Hit
 from commentwatch.detect.lexicon import Lexicon, LexiconError, fingerprint, load_lexicon
 from commentwatch.detect.minors import MinorVideoDetector
 from commentwatch.detect.pipeline import build_pipeline, make_docs
 from commentwatch.text.normalize import Normalizer
-from commentwatch.values import Comment, Evidence, Verdict, Video
+from commentwatch.values import (
+    Comment,
+    Evidence,
+    Kind,
+    Observation,
+    Signals,
+    Verdict,
+    Video,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +38,18 @@ log = logging.getLogger(__name__)
 WINDOW_OVERLAP = 32
 #: A verdict keeps at most this many pieces of evidence (strongest first).
 MAX_EVIDENCE = 100
+
+
+class _Findings:
+    """What the windows of one comment found so far (strongest of each kept)."""
+
+    __slots__ = ("classifier", "cues", "evidence", "exemplar")
+
+    def __init__(self) -> None:
+        self.evidence: dict[tuple, Evidence] = {}
+        self.cues: set[str] = set()
+        self.classifier: dict[str, float] = {}
+        self.exemplar: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -47,7 +67,7 @@ class Judge:
 
     def __init__(self, detect: DetectConfig, policy: PolicyConfig, loaded: _Loaded):
         self.detect = detect
-        self.policy = Policy(policy)
+        self.policy = Policy(policy, load_layer(policy), semantic=detect.semantic)
         self._policy_config = policy
         self._loaded = loaded
         self._reload_lock = threading.Lock()
@@ -119,11 +139,15 @@ class Judge:
         return self.judge_many([comment])[0]
 
     def judge_many(self, comments: Sequence[Comment]) -> list[Verdict]:
+        return self.policy.decide_many(self.observe_many(comments))
+
+    def observe_many(self, comments: Sequence[Comment]) -> list[Observation]:
+        """Detection alone: each comment's evidence and signals, before any threshold."""
         loaded = self._loaded  # one version for the whole batch
         window = self.detect.window_chars
         minors_of = [self.features_minors(c.video) for c in comments]
         texts = [c.text[: self.detect.max_chars] for c in comments]
-        found: list[dict[tuple, Evidence]] = [{} for _ in comments]
+        found = [_Findings() for _ in comments]
         # Every comment's first window goes through the pipeline in one batch.
         self._run(loaded, [(i, 0, texts[i][: window + WINDOW_OVERLAP], minors_of[i]) for i in range(len(comments))], found)
         # Long comments continue window by window, and stop early once the
@@ -135,24 +159,38 @@ class Judge:
                     break
                 jobs = [(i, o, text[o : o + window + WINDOW_OVERLAP], minors_of[i]) for o in offsets[start : start + 8]]
                 self._run(loaded, jobs, found)
-        verdicts = []
-        for comment, items, minors in zip(comments, found, minors_of):
-            ordered = sorted(items.values(), key=lambda e: (-e.score, e.start))[:MAX_EVIDENCE]
-            verdicts.append(self.policy.decide(comment.id, ordered, minors=minors))
-        return verdicts
+        observations = []
+        for comment, findings, minors, text in zip(comments, found, minors_of, texts):
+            ordered = sorted(findings.evidence.values(), key=lambda e: (-e.score, e.start))[:MAX_EVIDENCE]
+            signals = Signals(
+                minors=minors, danmaku=comment.kind == Kind.DANMAKU, cues=frozenset(findings.cues),
+                classifier=tuple(sorted(findings.classifier.items())), exemplar=tuple(sorted(findings.exemplar.items())),
+                length=len(text),
+            )
+            observations.append(Observation(comment.id, tuple(ordered), signals))
+        return observations
 
     @staticmethod
-    def _settled(found: dict[tuple, Evidence]) -> bool:
-        strong = sum(1 for e in found.values() if e.score >= 0.95)
+    def _settled(found: _Findings) -> bool:
+        strong = sum(1 for e in found.evidence.values() if e.score >= 0.95)
         return strong >= MAX_EVIDENCE
 
     @staticmethod
-    def _run(loaded: _Loaded, jobs: list[tuple[int, int, str, bool]], found: list[dict[tuple, Evidence]]) -> None:
+    def _run(loaded: _Loaded, jobs: list[tuple[int, int, str, bool]], found: list[_Findings]) -> None:
         """Judge windows ``(comment index, offset, text, minors)`` into ``found``."""
         texts = ((loaded.normalizer.normalize(text), minors) for _, _, text, minors in jobs)
         docs = loaded.nlp.pipe(make_docs(loaded.nlp, texts), batch_size=256)
         for (index, offset, _, _), doc in zip(jobs, docs):
             hits: list[Hit] = doc._.cw_hits or []
+            findings = found[index]
+            for hit in hits:
+                findings.cues.update(hit.cues)
+            scores = doc._.cw_scores
+            if scores:
+                for table, values in ((findings.classifier, scores[0]), (findings.exemplar, scores[1])):
+                    for category, value in values.items():
+                        if value > table.get(category, -1.0):
+                            table[category] = value
             # Cues count only through the rules they fire; the rule's
             # evidence names them.
             items = [h.evidence(severity_score(h.severity)) for h in hits if h.severity]
@@ -161,8 +199,8 @@ class Judge:
                 if offset:
                     item = _shift(item, offset)
                 key = (item.category, item.term, item.start, item.end, item.source)
-                if key not in found[index] or found[index][key].score < item.score:
-                    found[index][key] = item
+                if key not in findings.evidence or findings.evidence[key].score < item.score:
+                    findings.evidence[key] = item
 
 
 def _shift(item: Evidence, offset: int) -> Evidence:

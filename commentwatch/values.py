@@ -84,6 +84,34 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Signals:
+    """What detection saw besides evidence: the learned decision layer's other inputs.
+
+    ``classifier`` and ``exemplar`` hold every category's raw probability or
+    similarity, not only those above an evidence threshold, and are empty when
+    the semantic stage is off.
+    """
+
+    minors: bool = False
+    danmaku: bool = False
+    #: Every cue any hit carried, severity-0 cues included (``bystander``, ``minor_reference``…).
+    cues: frozenset[str] = frozenset()
+    classifier: tuple[tuple[str, float], ...] = ()
+    exemplar: tuple[tuple[str, float], ...] = ()
+    #: Characters judged.
+    length: int = 0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything detect found in one comment, handed to decide."""
+
+    comment_id: str
+    evidence: tuple[Evidence, ...]
+    signals: Signals
+
+
+@dataclass(frozen=True)
 class Verdict:
     comment_id: str
     action: Action
@@ -92,6 +120,8 @@ class Verdict:
     evidence: tuple[Evidence, ...] = ()
     #: Whether the stricter minors policy applied.
     minors_policy: bool = False
+    #: The learned layer's calibrated probability per category (empty without it).
+    probabilities: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ from commentwatch.config import (
 )
 
 TOKEN_ENV = "CW_TEST_SERVICE_TOKEN"
-OFFENDING = "小妹妹加我QQ 2938475610 私聊"
+#: Hidden whatever the decision layer says: it carries a severity-3 lexicon
+#: entry (福利群), which editors make decisive.
+OFFENDING = "小妹妹加我QQ 2938475610 私聊 进福利群"
 BENIGN = "妹妹跳得真好，加油！"
 
 

@@ -12,7 +12,10 @@ from tests.helpers import FIXTURE_LEXICON as FIXTURE
 @pytest.fixture(scope="module")
 def config_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("cfg") / "commentwatch.toml"
-    path.write_text(f'[detect]\nlexicon_dir = "{FIXTURE}"\nsemantic = false\n', encoding="utf-8")
+    # The fixture lexicon's severities decide through the hand-set policy: the
+    # shipped decision layer learned the shipped lexicons' evidence.
+    path.write_text(f'[detect]\nlexicon_dir = "{FIXTURE}"\nsemantic = false\n[policy]\ndecision = "noisy-or"\n',
+                    encoding="utf-8")
     return path
 
 

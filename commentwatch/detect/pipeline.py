@@ -43,6 +43,10 @@ def register_extensions() -> None:
         Doc.set_extension("cw_hits", default=None)
     if not Doc.has_extension("cw_evidence"):
         Doc.set_extension("cw_evidence", default=None)
+    if not Doc.has_extension("cw_scores"):
+        # (classifier probability, exemplar similarity) per category, every
+        # category: the decision layer reads them whether or not they are evidence.
+        Doc.set_extension("cw_scores", default=None)
     if not Token.has_extension("cw_tags"):
         Token.set_extension("cw_tags", default=None)
 

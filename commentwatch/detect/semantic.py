@@ -107,6 +107,8 @@ class SemanticComponent:
                  bystander_terms: Iterable[str] = ()) -> None:
         if not Doc.has_extension("cw_evidence"):
             Doc.set_extension("cw_evidence", default=None)
+        if not Doc.has_extension("cw_scores"):
+            Doc.set_extension("cw_scores", default=None)
         self.embedder = load_embedder(model, device)
         self.score_cap = score_cap
         self.bystander = BystanderWords(bystander_terms)
@@ -164,8 +166,12 @@ class SemanticComponent:
         # zero vector; a score for it would be the classifier's bias, not evidence.
         readable = np.linalg.norm(vectors, axis=1) > 0
         bystander = [self.bystander.in_text(_compact(doc)) for doc in docs]
+        exemplar_scores: list[dict[str, float]] = [{} for _ in docs]
+        classifier_scores: list[dict[str, float]] = [{} for _ in docs]
         if len(self.exemplars):
             best, which = self.exemplars.best_per_category(vectors)
+            for row in np.flatnonzero(readable):
+                exemplar_scores[row] = dict(zip(self.exemplars.category_names, best[row].tolist()))
             for row, column in zip(*np.nonzero((best >= self.exemplar_min) & readable[:, None])):
                 similarity = float(best[row, column])
                 phrase = self.exemplars.phrases[which[row, column]]
@@ -176,6 +182,8 @@ class SemanticComponent:
                                           f"close to: {phrase}, {similarity:.2f}"))
         if self.classifier is not None:
             probabilities = self.classifier.probabilities([doc_text(doc) for doc in docs], tokens, vectors)
+            for row in np.flatnonzero(readable):
+                classifier_scores[row] = dict(zip(self.classifier.categories, probabilities[row].tolist()))
             for row, column in zip(*np.nonzero((probabilities >= self.classifier_min) & readable[:, None])):
                 p = float(probabilities[row, column])
                 category = self.classifier.categories[column]
@@ -183,7 +191,8 @@ class SemanticComponent:
                     continue
                 new[row].append(_evidence(docs[row], "classifier", category, "classifier", min(p, self.score_cap),
                                           f"classifier: {category} {p:.2f}"))
-        for doc, items in zip(docs, new):
+        for doc, items, c_scores, e_scores in zip(docs, new, classifier_scores, exemplar_scores):
+            doc._.cw_scores = (c_scores, e_scores)
             if doc._.cw_evidence is None:
                 doc._.cw_evidence = []
             doc._.cw_evidence.extend(items)

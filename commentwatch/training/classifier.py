@@ -1,9 +1,11 @@
-"""Training the classifier: fit its heads, tune its thresholds, write it with its model card.
+"""Training: the classifier, then the decision layer over it, each written with its model card.
 
-``train`` fits the classifier on the project's labelled child-safety data
-plus COLD (read in place, never copied), tunes the semantic thresholds on
-train (out of fold) and dev against the lexicon-only result, and writes the
-artefact with its model card. The test split is never read here.
+``train`` fits the classifier on the project's training set (``train.jsonl``
+and the lexicon-blind partition) plus COLD (read in place, never copied),
+tunes the thresholds at which its scores are shown as evidence, then fits the
+decision layer (``training/decision.py``) on the classifier's out-of-fold
+probabilities. ``dev.jsonl`` is read only for the evidence thresholds; the
+test split is never read here.
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from commentwatch.detect.semantic import (
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
 from commentwatch.judge import Judge
 from commentwatch.text.normalize import Normalizer
-from commentwatch.training.corpus import read_cold, read_labelled, texts_and_labels
+from commentwatch.training.corpus import (
+    read_blind,
+    read_cold,
+    read_labelled,
+    texts_and_labels,
+)
+from commentwatch.training.decision import decision_card, fit_layer, layer_rows, observe
 from commentwatch.values import HARM_CATEGORIES, Action, Evidence
 
 #: Regularisation and positive weight of the child-safety heads (chosen on dev).
@@ -74,6 +82,8 @@ class TrainOptions:
     model: str | None = None
     #: Artefact folder; ``None`` writes the committed classifier.
     out: Path | None = None
+    #: Decision layer folder; ``None`` writes the committed layer.
+    decision_out: Path | None = None
     #: Inverse regularisation strength of the abuse head.
     C: float = 10.0
 
@@ -82,7 +92,9 @@ def train(config: Config, options: TrainOptions) -> Path:
     """Fit, tune and write the classifier with its model card; returns the folder written."""
     lexicon_dir = options.lexicon_dir or config.detect.lexicon_dir
     labelled = options.labelled
-    train_set = read_labelled(labelled / "train.jsonl")
+    blind_set = read_blind(labelled)
+    train_set = read_labelled(labelled / "train.jsonl") + blind_set
+    blind = np.arange(len(train_set)) >= len(train_set) - len(blind_set)
     dev_set = read_labelled(labelled / "dev.jsonl")
     cold_dir = options.cold
     cold_train = cold_dev = None
@@ -120,7 +132,8 @@ def train(config: Config, options: TrainOptions) -> Path:
     info = {
         "model": options.model or config.detect.model,
         "trained": datetime.date.today().isoformat(),
-        "data": {"labelled_train": len(train_set), "cold_train": len(cold_train[0]) if cold_train else 0},
+        "data": {"labelled_train": len(train_set) - len(blind_set), "blind": len(blind_set),
+                 "cold_train": len(cold_train[0]) if cold_train else 0},
     }
     print(f"training {len(categories)} heads on {len(texts)} texts")
     classifier = fit(plain, tokens, vectors, heads, model_fingerprint=embedder.fingerprint, info=info)
@@ -154,6 +167,30 @@ def train(config: Config, options: TrainOptions) -> Path:
     (out / "README.md").write_text(classifier_card(classifier), encoding="utf-8")
     print(f"thresholds {thresholds}; dev {tuning}")
     print(f"wrote {out}")
+
+    if not blind_set:
+        print(f"no lexicon-blind partition under {labelled / 'blind'}: the decision layer is not rebuilt")
+        return out
+    # The decision layer learns from the same out-of-fold probabilities.
+    rows = np.flatnonzero(layer_rows(train_set, blind))
+    examples = [train_set[i] for i in rows]
+    row_vectors = vectors[rows]
+    exemplars = ExemplarIndex.load(lexicon_dir / "exemplars", model_fingerprint=embedder.fingerprint, cache_dir=None,
+                                   encode=lambda texts: _embed(embedder, reader.docs(texts)))
+    best, _ = exemplars.best_per_category(row_vectors)
+    observations = observe(config.detect, lexicon_dir, examples, (classifier.categories, oof[rows]),
+                           (exemplars.category_names, best), np.linalg.norm(row_vectors, axis=1) > 0)
+    layer = fit_layer(observations, examples, info={
+        "trained": info["trained"], "rows": len(rows), "blind_rows": int(blind.sum()),
+        "existing_rows": int(len(rows) - blind[rows].sum()), "classifier_model": info["model"],
+    })
+    decision_out = options.decision_out or paths.DECISION_DIR
+    layer.save(decision_out)
+    (decision_out / "README.md").write_text(decision_card(layer), encoding="utf-8")
+    for name, variant in layer.variants.items():
+        print(f"decision layer ({name}): alert {variant.alert}, hide {variant.hide}; out of fold "
+              f"{ {k: v for k, v in variant.figures.items() if k != 'per_category'} }")
+    print(f"wrote {decision_out}")
     return out
 
 
@@ -182,7 +219,8 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     Every candidate is scored through the real policy: lexicon evidence from a
     lexicon-only Judge, plus the semantic evidence the thresholds would let through.
     """
-    base = replace(config, detect=replace(config.detect, semantic=False, lexicon_dir=lexicon_dir))
+    base = replace(config, detect=replace(config.detect, semantic=False, lexicon_dir=lexicon_dir),
+                   policy=replace(config.policy, decision="noisy-or"))
     judge = Judge.from_config(base)
     comments = [e.comment for e in examples]
     truth = np.array([e.label for e in examples])
@@ -282,7 +320,7 @@ def classifier_card(classifier) -> str:
         f"- Embedding model: `{info.get('model')}`, weights fingerprint `{classifier.model_fingerprint}`",
         "  (loading against another model is refused).",
         (f"- Trained {info.get('trained')} on: commentwatch child-safety `train.jsonl` "
-        f"({info['data']['labelled_train']} comments) and COLD `train.csv` ({info['data']['cold_train']} "
+        f"({info['data']['labelled_train']} comments), the lexicon-blind partition ({info['data'].get('blind', 0)}) and COLD `train.csv` ({info['data']['cold_train']} "
         "texts, read in place). The abuse head learns from both; the other heads from the child-safety"),
         f"  data only (C={CHILD_SAFETY_C}, positives weighted x{CHILD_SAFETY_POSITIVE_WEIGHT:g}), since COLD's texts would",
         "  drown their few dozen positives. The test split is never used.",

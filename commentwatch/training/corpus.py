@@ -98,6 +98,28 @@ def _example(where: str, number: int, raw: bytes) -> Example:
     return Example(comment, label, category, evasion, style, where, author_role)
 
 
+#: The lexicon-blind partition's folder inside a labelled folder: no lexicon
+#: entry, rule or threshold is written from it; the decision layer learns on it.
+BLIND = "blind"
+
+
+def read_blind(labelled_dir: Path = paths.LABELLED_DIR) -> list[Example]:
+    """Every file of the lexicon-blind partition, in name order."""
+    examples: list[Example] = []
+    for path in sorted((labelled_dir / BLIND).glob("*.jsonl")):
+        examples += read_labelled(path)
+    return examples
+
+
+def read_training_set(labelled_dir: Path = paths.LABELLED_DIR) -> list[Example]:
+    """What the learned models train on: ``train.jsonl`` and the lexicon-blind partition.
+
+    ``dev.jsonl`` and ``test.jsonl`` stay out, so ``eval`` can still read them
+    as sets the models never saw (the lexicons did: they were written from them).
+    """
+    return read_labelled(labelled_dir / "train.jsonl") + read_blind(labelled_dir)
+
+
 def read_cold(path: Path, *, limit: int | None = None) -> list[Example]:
     """COLD rows (columns TEXT and label) as unlabelled-video comments."""
     try:

@@ -1,8 +1,10 @@
 """The shipped lexicons: lint-clean, broad, and right on the cases that matter most.
 
-These run the real Judge (lexicons and context rules, no semantic stage) on
-the lexicon folder that ships, so an edit that starts hiding a parent's
-question or lets the classic grooming opening through fails here.
+These run the real Judge (lexicons and context rules, no semantic stage, the
+shipped decision layer's lexical variant) on the lexicon folder that ships,
+so an edit that starts flagging a parent's question or lets the classic
+grooming opening through fails here. The full default judge must hide the
+classic openings.
 """
 
 from __future__ import annotations
@@ -27,6 +29,11 @@ ADULT_VIDEO = Video(id="v2", title="城市夜景延时摄影", featuring_minors=
 def judge() -> Judge:
     config = load_config(None)
     return Judge.from_config(replace(config, detect=replace(config.detect, semantic=False)))
+
+
+@pytest.fixture(scope="module")
+def full_judge() -> Judge:
+    return Judge.from_config(load_config(None))
 
 
 def verdict(judge: Judge, text: str, video: Video = CHILD_VIDEO):
@@ -89,10 +96,13 @@ def test_parents_and_fans_are_allowed_on_a_childs_video(judge, text):
     "想要王者皮肤吗？私我，叔叔送你",
     "不要告诉你爸妈，我们偷偷聊天",
 ])
-def test_grooming_combinations_are_hidden(judge, text):
+def test_grooming_combinations_are_caught_and_hidden_by_the_default_judge(judge, full_judge, text):
     result = verdict(judge, text)
-    assert result.action is Action.HIDE, (text, result.evidence)
+    assert result.action is not Action.ALLOW, (text, result.evidence)
     assert "grooming" in result.categories
+    result = verdict(full_judge, text)
+    assert result.action is Action.HIDE, (text, result.score, result.evidence)
+    assert result.categories[0] == "grooming"
 
 
 @pytest.mark.parametrize("text, category", [
@@ -107,8 +117,9 @@ def test_grooming_combinations_are_hidden(judge, text):
 ])
 def test_evasions_are_seen_through(judge, text, category):
     result = verdict(judge, text)
-    assert result.action is Action.HIDE, (text, result.evidence)
+    assert result.action is not Action.ALLOW, (text, result.evidence)
     assert category in result.categories
+    assert any(e.category == category and e.source in ("lexicon", "rule") for e in result.evidence), result.evidence
 
 
 def test_context_rule_needs_the_childs_video(judge):

@@ -79,7 +79,18 @@ def test_pipe_and_call_agree(exemplar_dir, tmp_path):
     one_by_one = [[(e.source, e.category, e.score) for e in nlp(t)._.cw_evidence] for t in texts]
     batched = [[(e.source, e.category, e.score) for e in d._.cw_evidence] for d in nlp.pipe(texts, batch_size=3)]
     assert one_by_one == batched
-    assert any(source == "classifier" and category == "abuse" for source, category, _ in one_by_one[1])
+    def rounded(scores):
+        return tuple({c: round(v, 4) for c, v in table.items()} for table in scores)
+
+    scores_one = [nlp(t)._.cw_scores for t in texts]
+    scores_batched = [d._.cw_scores for d in nlp.pipe(texts, batch_size=3)]
+    assert [rounded(s) for s in scores_one] == [rounded(s) for s in scores_batched]
+    # Every category's raw probability is kept for the decision layer, evidence or not.
+    classifier_scores, exemplar_scores = scores_one[1]
+    assert classifier_scores["abuse"] > 0.5 > classifier_scores["grooming"]
+    assert "grooming" in exemplar_scores
+    # A text with no readable word has no scores at all.
+    assert scores_one[3] == ({}, {})
 
 
 def test_static_vectors_match_the_model_on_the_docs_tokens(exemplar_dir, tmp_path):

@@ -26,7 +26,10 @@ def config(tmp_path: Path) -> Path:
     (lex / "grooming.txt").write_text("多大 | 0 | sep | age_question | parents ask it\n", encoding="utf-8")
     (lex / "allow.txt").write_text("微信支付 | payment\n", encoding="utf-8")
     path = tmp_path / "eval.toml"
-    path.write_text('[detect]\nlexicon_dir = "lex"\nsemantic = false\n', encoding="utf-8")
+    # This little lexicon's severities decide through the hand-set policy: the
+    # shipped decision layer learned the shipped lexicons' evidence.
+    path.write_text('[detect]\nlexicon_dir = "lex"\nsemantic = false\n[policy]\ndecision = "noisy-or"\n',
+                    encoding="utf-8")
     return path
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from commentwatch.decide.layer import DecisionLayer
 from commentwatch.detect.classifier import Classifier
 from commentwatch.embed.embedder import load_embedder
 from commentwatch.errors import DataError
@@ -38,6 +39,8 @@ def labelled(tmp_path: Path) -> Path:
     rows = [(t, 1, "grooming") for t in GROOMING] + [(t, 1, "abuse") for t in ABUSE] + [(t, 0, "none") for t in KIND]
     write_jsonl(folder / "train.jsonl", rows)
     write_jsonl(folder / "dev.jsonl", rows[::3])
+    (folder / "blind").mkdir()
+    write_jsonl(folder / "blind" / "part.jsonl", [(text + "呀", label, category) for text, label, category in rows])
     return folder
 
 
@@ -48,10 +51,10 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
     lines += [f"{i + 100},train,x,0,{t}" for i, t in enumerate(KIND)]
     (cold / "train.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (cold / "dev.csv").write_text("\n".join(lines[:1] + lines[1::2]) + "\n", encoding="utf-8")
-    out = tmp_path / "classifier"
+    out, decision = tmp_path / "classifier", tmp_path / "decision"
     result = subprocess.run(
         [sys.executable, "-m", "commentwatch", "train", "--labelled", str(labelled), "--cold", str(cold),
-         "--out", str(out)],
+         "--out", str(out), "--decision-out", str(decision)],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
@@ -63,9 +66,32 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
     assert set(thresholds["classifier_min"]) == {"grooming", "abuse"}
     assert set(thresholds["exemplar_min"]) >= {"grooming", "sexualize"}  # the shipped exemplar files
     assert all(0.5 <= t <= 1.01 for t in [*thresholds["exemplar_min"].values(), *thresholds["classifier_min"].values()])
-    assert classifier.info["data"] == {"labelled_train": 35, "cold_train": 25}
+    assert classifier.info["data"] == {"labelled_train": 35, "blind": 35, "cold_train": 25}
     card = (out / "README.md").read_text(encoding="utf-8")
     assert embedder.fingerprint in card and "cold_dev_accuracy" in card
+    # The decision layer learned on the blind rows, with thresholds and a card.
+    layer = DecisionLayer.load(decision)
+    assert layer.info["blind_rows"] == 35 and layer.info["rows"] == 35
+    for variant in layer.variants.values():
+        assert set(variant.heads) == {"offending", "grooming", "abuse"}
+        assert 0.0 <= variant.alert <= variant.hide <= 1.0
+        assert 0.0 <= variant.minors_alert <= variant.minors_hide <= 1.0
+    assert "hide >=" in (decision / "README.md").read_text(encoding="utf-8")
+
+
+def test_train_without_a_blind_partition_leaves_the_decision_layer_alone(labelled, tmp_path):
+    import shutil
+
+    shutil.rmtree(labelled / "blind")
+    decision = tmp_path / "decision"
+    result = subprocess.run(
+        [sys.executable, "-m", "commentwatch", "train", "--labelled", str(labelled), "--cold", str(tmp_path / "none"),
+         "--out", str(tmp_path / "classifier"), "--decision-out", str(decision)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no lexicon-blind partition" in result.stdout
+    assert not decision.exists()
 
 
 def test_malformed_labelled_lines_are_named(tmp_path):
