@@ -37,6 +37,9 @@ class DetectConfig:
     #: "auto" picks CUDA when present, else CPU.
     device: str = "auto"
     classifier: str = "default"
+    #: The character n-gram model the decision layer reads: "default" (shipped),
+    #: a folder, or "none".
+    ngram: str = "default"
     #: Similarity an exemplar needs, and probability a classifier head needs,
     #: to become evidence: -1 takes the thresholds tuned with the classifier
     #: (its model card lists them); 0-1 sets one value for every category.

@@ -82,6 +82,10 @@ class ClassifierError(ModelError):
     """The classifier artefact is missing, broken, or was trained for another model."""
 
 
+class NgramModelError(ModelError):
+    """The character n-gram model's artefact is missing, broken or built with other settings."""
+
+
 class DecisionLayerError(ModelError):
     """The decision layer's artefact is missing, broken, or reads other features."""
 

@@ -14,12 +14,14 @@ from pathlib import Path
 
 from spacy.language import Language
 
+from commentwatch import paths
 from commentwatch.config import Config, DetectConfig, PolicyConfig
 from commentwatch.decide.fusion import severity_score
 from commentwatch.decide.policy import Policy, load_layer
 from commentwatch.detect.hits import Hit
 from commentwatch.detect.lexicon import Lexicon, LexiconError, fingerprint, load_lexicon
 from commentwatch.detect.minors import MinorVideoDetector
+from commentwatch.detect.ngram import NgramModel
 from commentwatch.detect.pipeline import build_pipeline, make_docs
 from commentwatch.text.normalize import Normalizer
 from commentwatch.values import (
@@ -43,13 +45,14 @@ MAX_EVIDENCE = 100
 class _Findings:
     """What the windows of one comment found so far (strongest of each kept)."""
 
-    __slots__ = ("classifier", "cues", "evidence", "exemplar")
+    __slots__ = ("classifier", "cues", "evidence", "exemplar", "ngram")
 
     def __init__(self) -> None:
         self.evidence: dict[tuple, Evidence] = {}
         self.cues: set[str] = set()
         self.classifier: dict[str, float] = {}
         self.exemplar: dict[str, float] = {}
+        self.ngram = 0.0
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ class Judge:
             from commentwatch.detect.semantic import component_config
 
             semantic = component_config(detect, policy, lexicon, normalizer)
-        nlp = build_pipeline(lexicon, normalizer, semantic=semantic)
+        nlp = build_pipeline(lexicon, normalizer, semantic=semantic, ngram=load_ngram(detect))
         minors = MinorVideoDetector(lexicon.minor_video, normalizer)
         return _Loaded(lexicon, normalizer, nlp, minors)
 
@@ -165,7 +168,7 @@ class Judge:
             signals = Signals(
                 minors=minors, danmaku=comment.kind == Kind.DANMAKU, cues=frozenset(findings.cues),
                 classifier=tuple(sorted(findings.classifier.items())), exemplar=tuple(sorted(findings.exemplar.items())),
-                length=len(text),
+                ngram=findings.ngram, length=len(text),
             )
             observations.append(Observation(comment.id, tuple(ordered), signals))
         return observations
@@ -185,6 +188,8 @@ class Judge:
             findings = found[index]
             for hit in hits:
                 findings.cues.update(hit.cues)
+            if doc._.cw_ngram is not None:
+                findings.ngram = max(findings.ngram, doc._.cw_ngram)
             scores = doc._.cw_scores
             if scores:
                 for table, values in ((findings.classifier, scores[0]), (findings.exemplar, scores[1])):
@@ -201,6 +206,13 @@ class Judge:
                 key = (item.category, item.term, item.start, item.end, item.source)
                 if key not in findings.evidence or findings.evidence[key].score < item.score:
                     findings.evidence[key] = item
+
+
+def load_ngram(detect: DetectConfig) -> NgramModel | None:
+    """The configured character n-gram model, or None when it is switched off."""
+    if detect.ngram == "none":
+        return None
+    return NgramModel.load(paths.NGRAM_DIR if detect.ngram == "default" else Path(detect.ngram))
 
 
 def _shift(item: Evidence, offset: int) -> Evidence:

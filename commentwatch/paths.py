@@ -23,6 +23,8 @@ MODELS_DIR = DATA_DIR / "models"
 EMBEDDING_MODEL_DIR = MODELS_DIR / "zh-jieba-static"
 #: The default classifier artefact (``detect.classifier = "default"``).
 CLASSIFIER_DIR = MODELS_DIR / "classifier"
+#: The default character n-gram model (``detect.ngram = "default"``).
+NGRAM_DIR = MODELS_DIR / "ngram"
 #: The default learned decision layer (``policy.decision = "learned"``).
 DECISION_DIR = MODELS_DIR / "decision"
 #: COLD's splits, read in place beside the checkout and never copied in.

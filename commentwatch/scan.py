@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from commentwatch.sources.jsonl import ParsedLine, parse_line
-from commentwatch.values import Evidence, Verdict
+from commentwatch.values import WHOLE_TEXT_SOURCES, Evidence, Verdict
 
 #: Lines judged together: large enough for batching to pay, small enough
 #: that a consumer of a pipe sees output promptly.
@@ -72,7 +72,7 @@ def highlight(text: str, evidence: Iterable[Evidence], *, colour: bool) -> str:
     """The text with evidence spans marked: 【…】 or reverse video on a tty."""
     marks = [False] * len(text)
     for item in evidence:
-        if item.source == "classifier" or item.source == "exemplar":
+        if item.source in WHOLE_TEXT_SOURCES:
             continue
         for i in range(max(item.start, 0), min(item.end, len(text))):
             marks[i] = True
@@ -98,7 +98,8 @@ def render_verdict(text: str, verdict: Verdict, *, colour: bool) -> str:
     if verdict.minors_policy:
         lines.append("  stricter thresholds: the video features children")
     for item in verdict.evidence:
-        where = f"[{item.start}:{item.end}] {text[item.start:item.end]!r}" if item.end > item.start else ""
+        spans = item.end > item.start and item.source not in WHOLE_TEXT_SOURCES
+        where = f"[{item.start}:{item.end}] {text[item.start:item.end]!r}" if spans else ""
         evasion = f" evasion: {item.evasion}" if item.evasion else ""
         detail = f" ({item.detail})" if item.detail else ""
         lines.append(f"  - {item.category:<10} {item.score:.2f} {item.source}: {item.term} {where}{evasion}{detail}")

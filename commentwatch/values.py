@@ -60,6 +60,10 @@ class Comment:
     created_at: float | None = None
 
 
+#: Sources whose evidence is about the whole text, not a span of it.
+WHOLE_TEXT_SOURCES = ("classifier", "exemplar", "layer")
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One reason behind a verdict, pointing into the text the user wrote.
@@ -74,7 +78,8 @@ class Evidence:
     end: int
     #: Which evasion had to be undone to see the term ("" when none).
     evasion: str = ""
-    #: Which signal produced it: lexicon, contact, rule, exemplar, classifier.
+    #: Which signal produced it: lexicon, contact, rule, exemplar, classifier,
+    #: layer (the decision layer's own reading; see ``WHOLE_TEXT_SOURCES``).
     source: str = "lexicon"
     severity: int = 0
     #: Free text for humans, e.g. the rule name or the nearest exemplar.
@@ -98,6 +103,8 @@ class Signals:
     cues: frozenset[str] = frozenset()
     classifier: tuple[tuple[str, float], ...] = ()
     exemplar: tuple[tuple[str, float], ...] = ()
+    #: The character n-gram model's probability that the comment offends (0 without it).
+    ngram: float = 0.0
     #: Characters judged.
     length: int = 0
 

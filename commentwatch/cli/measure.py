@@ -72,7 +72,8 @@ def configure_eval(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--show", type=int, default=50, metavar="N",
                         help="list at most N false positives and N false negatives (default 50)")
     parser.add_argument("--baseline-train", metavar="FILE",
-                        help="train the baseline for labelled sets on FILE (default: the labelled train split)")
+                        help="train the baseline for labelled sets on FILE, or on a labelled folder's train.jsonl and "
+                             "blind/ (default: the shipped folder, as the system's models)")
     parser.add_argument("--evasions", action="store_true",
                         help="also rewrite every caught positive and every benign comment by each mechanical "
                              "evasion kind and report what is still caught and what is newly flagged")

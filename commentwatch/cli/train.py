@@ -18,6 +18,7 @@ def configure_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="embedding model (default: the config's)")
     parser.add_argument("--out", help="artefact folder (default: the committed classifier)")
     parser.add_argument("--decision-out", help="decision layer folder (default: the committed layer)")
+    parser.add_argument("--ngram-out", help="character n-gram model folder (default: the committed model)")
     parser.add_argument("-C", type=float, default=10.0, help="inverse regularisation strength of the abuse head")
     parser.set_defaults(handler=run_train)
 
@@ -31,6 +32,7 @@ def run_train(args: argparse.Namespace) -> int:
         lexicon_dir=Path(args.lexicon_dir) if args.lexicon_dir else None,
         model=args.model, out=Path(args.out) if args.out else None, C=args.C,
         decision_out=Path(args.decision_out) if args.decision_out else None,
+        ngram_out=Path(args.ngram_out) if args.ngram_out else None,
     )
     train(config_from_args(args), options)
     return 0

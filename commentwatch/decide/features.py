@@ -32,7 +32,7 @@ CHILD_SAFETY = tuple(c for c in HARM_CATEGORIES if c != "abuse")
 
 FEATURES: tuple[str, ...] = (
     *(f"{source}:{category}" for category in HARM_CATEGORIES for source in LEXICAL_SOURCES + SEMANTIC_SOURCES),
-    "lexicon:max", "lexicon:count", "rule:max", "contact:max", "severity3",
+    "ngram:offending", "lexicon:max", "lexicon:count", "rule:max", "contact:max", "severity3",
     "classifier:max_child_safety", "exemplar:max", "categories",
     "minors", "danmaku", "bystander", "minor_reference", "length",
     "minors*classifier", "bystander*lexical",
@@ -71,6 +71,7 @@ def _fill(x: np.ndarray, observation: Observation) -> None:
         lexical_max = max(lexical_max, severity)
     x[column["lexicon:count"]] = min(len(lexicon_terms), 3) / 3
     signals = observation.signals
+    x[column["ngram:offending"]] = signals.ngram
     for category, p in signals.classifier:
         name = f"classifier:{category}"
         if name in column:

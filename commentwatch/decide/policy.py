@@ -14,7 +14,12 @@ from pathlib import Path
 
 from commentwatch import paths
 from commentwatch.config import PolicyConfig
-from commentwatch.decide.features import BYSTANDER_CUE, feature_matrix, lexical_only
+from commentwatch.decide.features import (
+    BYSTANDER_CUE,
+    FEATURES,
+    feature_matrix,
+    lexical_only,
+)
 from commentwatch.decide.fusion import category_scores, overall_score
 from commentwatch.decide.layer import OFFENDING, DecisionLayer, Variant
 from commentwatch.values import (
@@ -78,13 +83,27 @@ class Policy:
                 action = Action.ALLOW
             per_category = {c: float(probabilities[c][row]) for c in self.variant.categories}
             categories = _categories(observation.evidence, per_category) if action != Action.ALLOW else ()
-            ordered = tuple(sorted(observation.evidence, key=lambda e: (-e.score, e.start)))
+            evidence = list(observation.evidence)
+            if categories:
+                evidence.append(self._reading(X[row], p, categories[0], observation.signals.length))
+            ordered = tuple(sorted(evidence, key=lambda e: (-e.score, e.start)))
             verdicts.append(Verdict(
                 observation.comment_id, action, round(p, 4), categories, ordered,
                 minors_policy=observation.signals.minors,
                 probabilities=tuple((c, round(q, 4)) for c, q in sorted(per_category.items(), key=lambda i: -i[1])),
             ))
         return verdicts
+
+    def _reading(self, x, p: float, category: str, length: int) -> Evidence:
+        """The layer's own evidence: its probability and the features that weighed most.
+
+        A comment flagged on the models' word alone still shows a moderator why.
+        """
+        contributions = x * self.variant.heads[OFFENDING].coef
+        strongest = [i for i in contributions.argsort()[::-1][:3] if contributions[i] > 0]
+        why = ", ".join(f"{FEATURES[i]} {x[i]:.2f}" for i in strongest)
+        return Evidence(category, "decision layer", 0, max(length, 1), source="layer",
+                        detail=f"offending {p:.2f}" + (f" (mostly {why})" if why else ""), score=round(p, 4))
 
     # -- the hand-set noisy-OR ------------------------------------------------------
     def thresholds(self, minors: bool) -> tuple[float, float]:

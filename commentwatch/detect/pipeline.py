@@ -8,6 +8,8 @@ as units and no global jieba state is touched), followed by components:
   writes ``doc._.cw_hits``, ``doc.spans["cw_hits"]`` and ``doc.cats``;
 - ``commentwatch_rules``: context rules from ``rules.toml`` as spaCy
   ``Matcher`` patterns over the cues the hits put on tokens;
+- ``commentwatch_ngram`` (optional): the character n-gram model's
+  probability that the comment offends, on ``doc._.cw_ngram``;
 - ``commentwatch_semantic`` (optional, ``detect/semantic.py``): embeddings.
 
 The Doc is built over the normalised ``plain`` stream, so jieba and the
@@ -25,11 +27,13 @@ import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
+from spacy.util import minibatch
 
 from commentwatch.detect.contact import ContactDetector
 from commentwatch.detect.hits import Hit
 from commentwatch.detect.lexicon import Lexicon, Rule
 from commentwatch.detect.matcher import LexiconMatcher
+from commentwatch.detect.ngram import NgramModel
 from commentwatch.text.normalize import NormalizedText, Normalizer
 
 HITS_KEY = "cw_hits"
@@ -43,6 +47,8 @@ def register_extensions() -> None:
         Doc.set_extension("cw_hits", default=None)
     if not Doc.has_extension("cw_evidence"):
         Doc.set_extension("cw_evidence", default=None)
+    if not Doc.has_extension("cw_ngram"):
+        Doc.set_extension("cw_ngram", default=None)
     if not Doc.has_extension("cw_scores"):
         # (classifier probability, exemplar similarity) per category, every
         # category: the decision layer reads them whether or not they are evidence.
@@ -211,6 +217,35 @@ class RulesComponent:
                     yield name, offset + start, offset + end
 
 
+class NgramComponent:
+    """The character n-gram model over the normalised text, a batch at a time."""
+
+    def __init__(self) -> None:
+        self.model: NgramModel | None = None
+
+    def use(self, model: NgramModel) -> None:
+        self.model = model
+
+    def __call__(self, doc: Doc) -> Doc:
+        self._score([doc])
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            self._score(batch)
+            yield from batch
+
+    def _score(self, docs: list[Doc]) -> None:
+        texts = [doc.user_data[TEXT_KEY].plain if TEXT_KEY in doc.user_data else doc.text for doc in docs]
+        for doc, p in zip(docs, self.model.probabilities(texts).tolist()):
+            doc._.cw_ngram = p
+
+
+@Language.factory("commentwatch_ngram")
+def make_ngram_component(nlp: Language, name: str) -> NgramComponent:
+    return NgramComponent()
+
+
 @Language.factory("commentwatch_lexicon")
 def make_lexicon_component(nlp: Language, name: str) -> LexiconComponent:
     return LexiconComponent()
@@ -221,11 +256,13 @@ def make_rules_component(nlp: Language, name: str) -> RulesComponent:
     return RulesComponent(nlp)
 
 
-def build_pipeline(lexicon: Lexicon, normalizer: Normalizer, *, semantic: dict | None = None) -> Language:
+def build_pipeline(lexicon: Lexicon, normalizer: Normalizer, *, semantic: dict | None = None,
+                   ngram: NgramModel | None = None) -> Language:
     """Assemble the pipeline for one lexicon version.
 
     ``semantic`` is the config of the ``commentwatch_semantic`` component, or
-    None to leave the semantic stage out.
+    None to leave the semantic stage out; ``ngram`` the character n-gram
+    model, or None to leave it out.
     """
     register_extensions()
     nlp = spacy.blank("zh")
@@ -233,6 +270,8 @@ def build_pipeline(lexicon: Lexicon, normalizer: Normalizer, *, semantic: dict |
     nlp.tokenizer = JiebaTokenizer(nlp.vocab, sorted(terms))
     nlp.add_pipe("commentwatch_lexicon").use(lexicon, normalizer)
     nlp.add_pipe("commentwatch_rules").use(lexicon.rules)
+    if ngram is not None:
+        nlp.add_pipe("commentwatch_ngram").use(ngram)
     if semantic is not None:
         nlp.add_pipe("commentwatch_semantic", config=semantic)
     return nlp

@@ -1,7 +1,8 @@
 """The simplest learned model, reported beside the system on every set ``eval`` scores.
 
 A character 1–3-gram TF-IDF and a logistic regression, trained on the same
-train split, flagging at p ≥ 0.5. It needs no lexicon, no rule and no
+data as the system's learned models (``train.jsonl`` and the lexicon-blind
+partition, see ``corpus.read_training_set``), flagging at p ≥ 0.5. It needs no lexicon, no rule and no
 tuning, so a stage of the real pipeline that does not beat it on blind data
 has not earned its place. It is a yardstick only: nothing in the scan path
 uses it.
@@ -21,7 +22,12 @@ from sklearn.pipeline import Pipeline, make_pipeline
 
 from commentwatch import paths
 from commentwatch.errors import DataError
-from commentwatch.training.corpus import Example, read_examples
+from commentwatch.training.corpus import (
+    BLIND,
+    Example,
+    read_examples,
+    read_training_set,
+)
 
 #: What the baseline is, in the words reports use.
 DESCRIPTION = "char 1-3-gram TF-IDF + logistic regression, p >= 0.5"
@@ -51,16 +57,23 @@ class Baseline:
     def flags(self, texts: Sequence[str]) -> np.ndarray:
         return self.probabilities(texts) >= THRESHOLD
 
+    def learned_from(self, path: Path) -> bool:
+        """Whether the set at ``path`` is (part of) what this baseline was trained on."""
+        path = path.resolve()
+        if self.trained_on.is_dir():
+            return path == self.trained_on / "train.jsonl" or path.parent == self.trained_on / BLIND
+        return path == self.trained_on
+
     def describe(self) -> dict[str, Any]:
         return {"model": DESCRIPTION, "trained_on": str(self.trained_on), "train_examples": self.examples}
 
 
 def train_split_for(path: Path, fmt: str) -> Path | None:
-    """The train split a set's baseline learns from: the project's labelled train split for
-    labelled sets; for COLD, the ``train.csv`` beside the file (else the shared COLD folder's)."""
+    """What a set's baseline learns from: for labelled sets, the labelled folder (its
+    training set, as the system's models learn it); for COLD, the ``train.csv`` beside
+    the file (else the shared COLD folder's)."""
     if fmt == "labelled":
-        candidate = paths.LABELLED_DIR / "train.jsonl"
-        return candidate if candidate.is_file() else None
+        return paths.LABELLED_DIR if (paths.LABELLED_DIR / "train.jsonl").is_file() else None
     for candidate in (path.parent / "train.csv", paths.COLD_DIR / "train.csv"):
         if candidate.is_file():
             return candidate
@@ -81,5 +94,6 @@ class Baselines:
             return None
         train = train.resolve()
         if train not in self._fitted:
-            self._fitted[train] = Baseline.fit(read_examples(train)[1], train)
+            examples = read_training_set(train) if train.is_dir() else read_examples(train)[1]
+            self._fitted[train] = Baseline.fit(examples, train)
         return self._fitted[train]

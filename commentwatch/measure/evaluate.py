@@ -227,7 +227,7 @@ def score_baseline(baseline: Baseline, examples: Sequence[Example], kind: str, p
         if example.label:
             support[example.category] += 1
             caught[example.category] += bool(is_flagged)
-    result = {**baseline.describe(), "trained_on_this_set": baseline.trained_on == path.resolve(),
+    result = {**baseline.describe(), "trained_on_this_set": baseline.learned_from(path),
               "overall": overall.as_dict()}
     if kind == "cold":
         inoffensive = Counts(tp=overall.tn, fp=overall.fn, fn=overall.fp, tn=overall.tp)

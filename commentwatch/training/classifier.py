@@ -22,6 +22,7 @@ from commentwatch.decide.policy import Policy
 from commentwatch.detect.classifier import HeadSpec, fit
 from commentwatch.detect.exemplars import ExemplarIndex
 from commentwatch.detect.lexicon import load_lexicon
+from commentwatch.detect.ngram import NgramModel
 from commentwatch.detect.pipeline import build_pipeline
 from commentwatch.detect.semantic import (
     SILENCED_BY_BYSTANDER,
@@ -84,6 +85,8 @@ class TrainOptions:
     out: Path | None = None
     #: Decision layer folder; ``None`` writes the committed layer.
     decision_out: Path | None = None
+    #: Character n-gram model folder; ``None`` writes the committed model.
+    ngram_out: Path | None = None
     #: Inverse regularisation strength of the abuse head.
     C: float = 10.0
 
@@ -171,6 +174,22 @@ def train(config: Config, options: TrainOptions) -> Path:
     if not blind_set:
         print(f"no lexicon-blind partition under {labelled / 'blind'}: the decision layer is not rebuilt")
         return out
+    # The character n-gram model, and its out-of-fold probabilities, on the same folds.
+    ngram_texts = plain[:labelled_rows]
+    ngram_labels = [e.label for e in train_set]
+    ngram_oof = np.zeros(labelled_rows, dtype=np.float32)
+    folds = np.arange(labelled_rows) % OOF_FOLDS
+    for k in range(OOF_FOLDS):
+        part = NgramModel.fit([t for t, f in zip(ngram_texts, folds) if f != k],
+                              [y for y, f in zip(ngram_labels, folds) if f != k])
+        ngram_oof[folds == k] = part.probabilities([t for t, f in zip(ngram_texts, folds) if f == k])
+    ngram = NgramModel.fit(ngram_texts, ngram_labels, info={
+        "trained": info["trained"], "data": {"labelled_train": len(train_set) - len(blind_set), "blind": len(blind_set)},
+    })
+    ngram_out = options.ngram_out or paths.NGRAM_DIR
+    ngram.save(ngram_out)
+    print(f"wrote {ngram_out}")
+
     # The decision layer learns from the same out-of-fold probabilities.
     rows = np.flatnonzero(layer_rows(train_set, blind))
     examples = [train_set[i] for i in rows]
@@ -179,7 +198,8 @@ def train(config: Config, options: TrainOptions) -> Path:
                                    encode=lambda texts: _embed(embedder, reader.docs(texts)))
     best, _ = exemplars.best_per_category(row_vectors)
     observations = observe(config.detect, lexicon_dir, examples, (classifier.categories, oof[rows]),
-                           (exemplars.category_names, best), np.linalg.norm(row_vectors, axis=1) > 0)
+                           (exemplars.category_names, best), np.linalg.norm(row_vectors, axis=1) > 0,
+                           ngram_oof[rows])
     layer = fit_layer(observations, examples, info={
         "trained": info["trained"], "rows": len(rows), "blind_rows": int(blind.sum()),
         "existing_rows": int(len(rows) - blind[rows].sum()), "classifier_model": info["model"],
@@ -219,7 +239,7 @@ def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples,
     Every candidate is scored through the real policy: lexicon evidence from a
     lexicon-only Judge, plus the semantic evidence the thresholds would let through.
     """
-    base = replace(config, detect=replace(config.detect, semantic=False, lexicon_dir=lexicon_dir),
+    base = replace(config, detect=replace(config.detect, semantic=False, lexicon_dir=lexicon_dir, ngram="none"),
                    policy=replace(config.policy, decision="noisy-or"))
     judge = Judge.from_config(base)
     comments = [e.comment for e in examples]

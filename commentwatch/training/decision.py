@@ -49,13 +49,13 @@ def layer_rows(examples: Sequence[Example], blind: np.ndarray) -> np.ndarray:
 
 def observe(detect: DetectConfig, lexicon_dir: Path, examples: Sequence[Example],
             classifier: tuple[Sequence[str], np.ndarray], exemplar: tuple[Sequence[str], np.ndarray],
-            readable: np.ndarray) -> list[Observation]:
+            readable: np.ndarray, ngram: np.ndarray) -> list[Observation]:
     """Each example as the judge would observe it, with the given semantic scores.
 
     Lexicon, rules and contact detectors run for real (a lexicon-only judge);
-    the classifier and exemplar scores are passed in, so they can be out of fold.
+    the classifier, exemplar and n-gram scores are passed in, so they can be out of fold.
     """
-    judge = Judge.from_sections(replace(detect, semantic=False, lexicon_dir=lexicon_dir),
+    judge = Judge.from_sections(replace(detect, semantic=False, lexicon_dir=lexicon_dir, ngram="none"),
                                 PolicyConfig(decision="noisy-or"))
     observations = judge.observe_many([e.comment for e in examples])
     (c_names, c_scores), (e_names, e_scores) = classifier, exemplar
@@ -67,7 +67,7 @@ def observe(detect: DetectConfig, lexicon_dir: Path, examples: Sequence[Example]
                               exemplar=tuple(zip(e_names, map(float, e_scores[i]))))
         else:
             signals = replace(observation.signals, classifier=(), exemplar=())
-        result.append(replace(observation, signals=signals))
+        result.append(replace(observation, signals=replace(signals, ngram=float(ngram[i]))))
     return result
 
 

@@ -96,10 +96,15 @@ def test_parents_and_fans_are_allowed_on_a_childs_video(judge, text):
     "想要王者皮肤吗？私我，叔叔送你",
     "不要告诉你爸妈，我们偷偷聊天",
 ])
-def test_grooming_combinations_are_caught_and_hidden_by_the_default_judge(judge, full_judge, text):
-    result = verdict(judge, text)
-    assert result.action is not Action.ALLOW, (text, result.evidence)
-    assert "grooming" in result.categories
+def test_grooming_combinations_are_caught(judge, full_judge, text):
+    for each in (judge, full_judge):
+        result = verdict(each, text)
+        assert result.action is not Action.ALLOW, (text, result.evidence)
+        assert result.categories[0] == "grooming"
+
+
+@pytest.mark.parametrize("text", ["妹妹多大了 加个微信私聊", "小妹妹几年级了？私聊我送你皮肤", "不要告诉你爸妈，我们偷偷聊天"])
+def test_the_classic_openings_are_hidden_by_the_default_judge(full_judge, text):
     result = verdict(full_judge, text)
     assert result.action is Action.HIDE, (text, result.score, result.evidence)
     assert result.categories[0] == "grooming"

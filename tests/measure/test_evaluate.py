@@ -215,3 +215,16 @@ def test_evasions_report_what_each_rewrite_keeps_and_what_it_newly_flags(tmp_pat
     assert invariance["kinds"]["digits"]["positives"] == 0  # nothing to spell out
     assert main(["eval", str(data), "--config", str(config), "--no-baseline", "--evasions"]) == 0
     assert "evasion invariance: 4 caught positives" in capsys.readouterr().out
+
+
+def test_a_labelled_folder_trains_the_baseline_on_train_and_the_blind_partition(tmp_path, config, capsys):
+    folder = tmp_path / "labelled"
+    (folder / "blind").mkdir(parents=True)
+    train = write_jsonl(folder / "train.jsonl", LABELLED)
+    blind = write_jsonl(folder / "blind" / "part.jsonl", [dict(r, id=r["id"] + "b") for r in LABELLED])
+    other = write_jsonl(tmp_path / "other.jsonl", LABELLED)
+    files = run_json(capsys, other, blind, train, "--config", config, "--baseline-train", folder)["files"]
+    for report in files:
+        assert report["baseline"]["trained_on"] == str(folder.resolve())
+        assert report["baseline"]["train_examples"] == 2 * len(LABELLED)
+    assert [f["baseline"]["trained_on_this_set"] for f in files] == [False, True, True]

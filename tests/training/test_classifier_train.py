@@ -11,6 +11,7 @@ import pytest
 
 from commentwatch.decide.layer import DecisionLayer
 from commentwatch.detect.classifier import Classifier
+from commentwatch.detect.ngram import NgramModel
 from commentwatch.embed.embedder import load_embedder
 from commentwatch.errors import DataError
 from commentwatch.training.corpus import read_cold, read_labelled
@@ -54,7 +55,7 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
     out, decision = tmp_path / "classifier", tmp_path / "decision"
     result = subprocess.run(
         [sys.executable, "-m", "commentwatch", "train", "--labelled", str(labelled), "--cold", str(cold),
-         "--out", str(out), "--decision-out", str(decision)],
+         "--out", str(out), "--decision-out", str(decision), "--ngram-out", str(tmp_path / "ngram")],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
@@ -77,6 +78,10 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
         assert 0.0 <= variant.alert <= variant.hide <= 1.0
         assert 0.0 <= variant.minors_alert <= variant.minors_hide <= 1.0
     assert "hide >=" in (decision / "README.md").read_text(encoding="utf-8")
+    # The character n-gram model the layer reads was written beside it and loads.
+    ngram = NgramModel.load(tmp_path / "ngram")
+    p_abuse, p_kind = ngram.probabilities([ABUSE[0], KIND[0]])
+    assert p_abuse > p_kind
 
 
 def test_train_without_a_blind_partition_leaves_the_decision_layer_alone(labelled, tmp_path):
@@ -86,7 +91,7 @@ def test_train_without_a_blind_partition_leaves_the_decision_layer_alone(labelle
     decision = tmp_path / "decision"
     result = subprocess.run(
         [sys.executable, "-m", "commentwatch", "train", "--labelled", str(labelled), "--cold", str(tmp_path / "none"),
-         "--out", str(tmp_path / "classifier"), "--decision-out", str(decision)],
+         "--out", str(tmp_path / "classifier"), "--decision-out", str(decision), "--ngram-out", str(tmp_path / "ngram")],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr
