@@ -1,7 +1,7 @@
 """The character n-gram model: is this comment offending at all, read from its characters.
 
-Character 1–3-grams of the normalised text (whitespace dropped, so spaced-out
-words read as written), hashed into a fixed space, TF-IDF weighted, and one
+Character 1–3-grams of the normalised ``compact`` stream (no separators,
+punctuation or repeats, so spaced-out and dotted words read as written), hashed into a fixed space, TF-IDF weighted, and one
 logistic regression for "offending in any category". It is the project's
 simplest learned signal and needs no embedding, so both variants of the
 decision layer read it, with and without the semantic stage.

@@ -236,7 +236,8 @@ class NgramComponent:
             yield from batch
 
     def _score(self, docs: list[Doc]) -> None:
-        texts = [doc.user_data[TEXT_KEY].plain if TEXT_KEY in doc.user_data else doc.text for doc in docs]
+        # The compact stream: no separators, punctuation or repeats to read as a sign of harm.
+        texts = [doc.user_data[TEXT_KEY].compact if TEXT_KEY in doc.user_data else doc.text for doc in docs]
         for doc, p in zip(docs, self.model.probabilities(texts).tolist()):
             doc._.cw_ngram = p
 

@@ -11,6 +11,7 @@ test split is never read here.
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from commentwatch.training.corpus import (
     texts_and_labels,
 )
 from commentwatch.training.decision import decision_card, fit_layer, layer_rows, observe
+from commentwatch.training.rewrite import REWRITES, rewrite
 from commentwatch.values import HARM_CATEGORIES, Action, Evidence
 
 #: Regularisation and positive weight of the child-safety heads (chosen on dev).
@@ -47,6 +49,10 @@ CHILD_SAFETY_C = 3.0
 CHILD_SAFETY_POSITIVE_WEIGHT = 10.0
 #: Folds for the out-of-fold probabilities thresholds are tuned on.
 OOF_FOLDS = 5
+#: Mechanical rewrites learned from per training comment (training/rewrite.py).
+AUGMENT_PER_ROW = 2
+#: COLD training rows held out of the classifier's folds for the decision layer to learn from.
+COLD_LAYER_ROWS = 1000
 #: A threshold no score reaches: the signal is left out.
 OFF = 1.01
 #: Added to each child-safety signal's tuned threshold (see tune_thresholds).
@@ -101,8 +107,10 @@ def train(config: Config, options: TrainOptions) -> Path:
     dev_set = read_labelled(labelled / "dev.jsonl")
     cold_dir = options.cold
     cold_train = cold_dev = None
+    cold_examples = []
     if (cold_dir / "train.csv").is_file():
-        cold_train = texts_and_labels(read_cold(cold_dir / "train.csv"))
+        cold_examples = read_cold(cold_dir / "train.csv")
+        cold_train = texts_and_labels(cold_examples)
         cold_dev = texts_and_labels(read_cold(cold_dir / "dev.csv")) if (cold_dir / "dev.csv").is_file() else None
     else:
         print(f"COLD not found under {cold_dir}: training the abuse head on the labelled data only")
@@ -112,16 +120,22 @@ def train(config: Config, options: TrainOptions) -> Path:
     texts = [e.text for e in train_set]
     categories = [c for c in HARM_CATEGORIES if any(e.label and e.category == c for e in train_set)]
     labelled_rows = len(texts)
+    # Rewrites of every training comment, offending and benign alike, with its
+    # label: an evasion is then no sign of harm by itself (see augment()).
+    sources, rewritten = augment(train_set)
+    texts += rewritten
+    n_aug = len(rewritten)
     if cold_train is not None:
         texts += cold_train[0]
-    own = np.arange(len(texts)) < labelled_rows
+    own = np.arange(len(texts)) < labelled_rows + n_aug
     heads = {}
     for c in categories:
         y = np.zeros(len(texts), int)
         y[:labelled_rows] = [int(e.label == 1 and e.category == c) for e in train_set]
+        y[labelled_rows:labelled_rows + n_aug] = y[sources]
         if c == "abuse" and cold_train is not None:
             # The general-abuse axis: COLD's labels, at COLD's balance.
-            y[labelled_rows:] = cold_train[1]
+            y[labelled_rows + n_aug:] = cold_train[1]
             heads[c] = HeadSpec(y, None, C=options.C)
         else:
             # Child-safety heads learn from the project's data only: COLD's
@@ -136,7 +150,7 @@ def train(config: Config, options: TrainOptions) -> Path:
         "model": options.model or config.detect.model,
         "trained": datetime.date.today().isoformat(),
         "data": {"labelled_train": len(train_set) - len(blind_set), "blind": len(blind_set),
-                 "cold_train": len(cold_train[0]) if cold_train else 0},
+                 "rewrites": n_aug, "cold_train": len(cold_train[0]) if cold_train else 0},
     }
     print(f"training {len(categories)} heads on {len(texts)} texts")
     classifier = fit(plain, tokens, vectors, heads, model_fingerprint=embedder.fingerprint, info=info)
@@ -155,9 +169,18 @@ def train(config: Config, options: TrainOptions) -> Path:
 
     # Thresholds are tuned on train (out-of-fold probabilities) and dev together:
     # dev alone holds too few hard negatives to tell a safe threshold from a lucky one.
-    oof = out_of_fold(plain[:labelled_rows], tokens[:labelled_rows], vectors[:labelled_rows],
-                      plain[labelled_rows:], tokens[labelled_rows:], vectors[labelled_rows:],
-                      heads, labelled_rows, embedder.fingerprint)
+    # A sample of COLD's rows is held out too: the decision layer learns the
+    # general-abuse axis from them (the blind partition's abuse is aimed at children).
+    # Rewrites stay out of their source comment's fold.
+    cold_rows = len(texts) - labelled_rows - n_aug
+    cold_sample = np.sort(np.random.default_rng(0).choice(cold_rows, size=min(COLD_LAYER_ROWS, cold_rows),
+                                                          replace=False)) if cold_rows else np.zeros(0, int)
+    cold_folds = np.full(cold_rows, -1)
+    cold_folds[cold_sample] = np.arange(len(cold_sample)) % OOF_FOLDS
+    extra_folds = np.concatenate([sources % OOF_FOLDS, cold_folds])
+    oof, cold_oof = out_of_fold(plain[:labelled_rows], tokens[:labelled_rows], vectors[:labelled_rows],
+                                plain[labelled_rows:], tokens[labelled_rows:], vectors[labelled_rows:],
+                                heads, labelled_rows, embedder.fingerprint, extra_folds)
     dev_docs = reader.docs([e.text for e in dev_set])
     dev_probabilities = classifier.probabilities(
         [d.text for d in dev_docs], [[t.text for t in d] for d in dev_docs], _embed(embedder, dev_docs))
@@ -174,15 +197,22 @@ def train(config: Config, options: TrainOptions) -> Path:
     if not blind_set:
         print(f"no lexicon-blind partition under {labelled / 'blind'}: the decision layer is not rebuilt")
         return out
-    # The character n-gram model, and its out-of-fold probabilities, on the same folds.
-    ngram_texts = plain[:labelled_rows]
-    ngram_labels = [e.label for e in train_set]
+    # The character n-gram model, and its out-of-fold probabilities, on the same folds
+    # (rewrites included, in their source's fold).
+    ngram_texts = [reader.normalizer.compact(t) for t in texts[:labelled_rows + n_aug]]
+    ngram_labels = [e.label for e in train_set] + [train_set[i].label for i in sources]
+    ngram_folds = np.concatenate([np.arange(labelled_rows), sources]) % OOF_FOLDS
     ngram_oof = np.zeros(labelled_rows, dtype=np.float32)
+    cold_texts = [reader.normalizer.compact(texts[labelled_rows + n_aug + i]) for i in cold_sample]
+    cold_ngram = np.zeros(len(cold_sample), dtype=np.float32)
     folds = np.arange(labelled_rows) % OOF_FOLDS
     for k in range(OOF_FOLDS):
-        part = NgramModel.fit([t for t, f in zip(ngram_texts, folds) if f != k],
-                              [y for y, f in zip(ngram_labels, folds) if f != k])
-        ngram_oof[folds == k] = part.probabilities([t for t, f in zip(ngram_texts, folds) if f == k])
+        part = NgramModel.fit([t for t, f in zip(ngram_texts, ngram_folds) if f != k],
+                              [y for y, f in zip(ngram_labels, ngram_folds) if f != k])
+        ngram_oof[folds == k] = part.probabilities([t for t, f in zip(ngram_texts[:labelled_rows], folds) if f == k])
+        held = np.flatnonzero(cold_folds[cold_sample] == k)
+        if len(held):
+            cold_ngram[held] = part.probabilities([cold_texts[i] for i in held])
     ngram = NgramModel.fit(ngram_texts, ngram_labels, info={
         "trained": info["trained"], "data": {"labelled_train": len(train_set) - len(blind_set), "blind": len(blind_set)},
     })
@@ -192,17 +222,20 @@ def train(config: Config, options: TrainOptions) -> Path:
 
     # The decision layer learns from the same out-of-fold probabilities.
     rows = np.flatnonzero(layer_rows(train_set, blind))
-    examples = [train_set[i] for i in rows]
-    row_vectors = vectors[rows]
+    examples = [train_set[i] for i in rows] + [cold_examples[i] for i in cold_sample]
+    groups = ["blind" if blind[i] else "existing" for i in rows] + ["cold"] * len(cold_sample)
+    row_vectors = np.vstack([vectors[rows], vectors[labelled_rows + n_aug + cold_sample]])
     exemplars = ExemplarIndex.load(lexicon_dir / "exemplars", model_fingerprint=embedder.fingerprint, cache_dir=None,
                                    encode=lambda texts: _embed(embedder, reader.docs(texts)))
     best, _ = exemplars.best_per_category(row_vectors)
-    observations = observe(config.detect, lexicon_dir, examples, (classifier.categories, oof[rows]),
+    observations = observe(config.detect, lexicon_dir, examples,
+                           (classifier.categories, np.vstack([oof[rows], cold_oof[n_aug + cold_sample]])),
                            (exemplars.category_names, best), np.linalg.norm(row_vectors, axis=1) > 0,
-                           ngram_oof[rows])
-    layer = fit_layer(observations, examples, info={
-        "trained": info["trained"], "rows": len(rows), "blind_rows": int(blind.sum()),
-        "existing_rows": int(len(rows) - blind[rows].sum()), "classifier_model": info["model"],
+                           np.concatenate([ngram_oof[rows], cold_ngram]))
+    layer = fit_layer(observations, examples, groups=groups, info={
+        "trained": info["trained"], "rows": len(examples), "blind_rows": int(blind.sum()),
+        "existing_rows": int(len(rows) - blind[rows].sum()), "cold_rows": len(cold_sample),
+        "classifier_model": info["model"],
     })
     decision_out = options.decision_out or paths.DECISION_DIR
     layer.save(decision_out)
@@ -214,23 +247,53 @@ def train(config: Config, options: TrainOptions) -> Path:
     return out
 
 
+def augment(examples) -> tuple[np.ndarray, list[str]]:
+    """``AUGMENT_PER_ROW`` mechanical rewrites of each example, by kinds drawn per
+    row (seeded by its position): the source row of each, and the rewritten texts.
+
+    Benign comments are rewritten too: the rewrites of ``eval --evasions`` then
+    keep a benign comment benign instead of reading any evasion as harm.
+    """
+    kinds = sorted(REWRITES)
+    sources, texts = [], []
+    for i, example in enumerate(examples):
+        rng = random.Random(i)
+        for kind in rng.sample(kinds, AUGMENT_PER_ROW):
+            text = rewrite(example.text, kind, seed=f"train-{i}")
+            if text and text != example.text:
+                sources.append(i)
+                texts.append(text)
+    return np.asarray(sources, dtype=int), texts
+
+
 def out_of_fold(own_texts, own_tokens, own_vectors, extra_texts, extra_tokens, extra_vectors,
-                heads, labelled_rows, fingerprint) -> np.ndarray:
-    """Each labelled training comment scored by heads that never saw it."""
+                heads, labelled_rows, fingerprint, extra_folds=None) -> tuple[np.ndarray, np.ndarray]:
+    """Each labelled training comment scored by heads that never saw it.
+
+    Extra rows (COLD) are always learned from, except those given a fold in
+    ``extra_folds`` (-1: none), which are held out and scored like the labelled ones.
+    Returns the labelled rows' and the extra rows' probabilities (zeros where not held out).
+    """
     folds = np.arange(labelled_rows) % OOF_FOLDS
+    extra_folds = np.full(len(extra_texts), -1) if extra_folds is None else np.asarray(extra_folds)
     result = np.zeros((labelled_rows, len(heads)), dtype=np.float32)
+    extra_result = np.zeros((len(extra_texts), len(heads)), dtype=np.float32)
     for k in range(OOF_FOLDS):
-        keep = np.concatenate([folds != k, np.ones(len(extra_texts), bool)])
+        keep = np.concatenate([folds != k, extra_folds != k])
         sub = {c: HeadSpec(h.labels[keep], None if h.rows is None else h.rows[keep], h.C, h.positive_weight)
                for c, h in heads.items()}
-        texts = [t for t, f in zip(own_texts, folds) if f != k] + list(extra_texts)
-        tokens = [t for t, f in zip(own_tokens, folds) if f != k] + list(extra_tokens)
-        vectors = np.vstack([own_vectors[folds != k], extra_vectors])
+        texts = [t for t, f in zip(own_texts, folds) if f != k] + [t for t, f in zip(extra_texts, extra_folds) if f != k]
+        tokens = [t for t, f in zip(own_tokens, folds) if f != k] + [t for t, f in zip(extra_tokens, extra_folds) if f != k]
+        vectors = np.vstack([own_vectors[folds != k], extra_vectors[extra_folds != k]])
         part = fit(texts, tokens, vectors, sub, model_fingerprint=fingerprint)
         held = np.flatnonzero(folds == k)
         result[held] = part.probabilities([own_texts[i] for i in held], [own_tokens[i] for i in held],
                                           own_vectors[held])
-    return result
+        held = np.flatnonzero(extra_folds == k)
+        if len(held):
+            extra_result[held] = part.probabilities([extra_texts[i] for i in held], [extra_tokens[i] for i in held],
+                                                    extra_vectors[held])
+    return result, extra_result
 
 
 def tune_thresholds(config, lexicon_dir, classifier, embedder, reader, examples, probabilities):

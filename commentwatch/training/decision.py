@@ -72,8 +72,10 @@ def observe(detect: DetectConfig, lexicon_dir: Path, examples: Sequence[Example]
 
 
 def fit_layer(observations: Sequence[Observation], examples: Sequence[Example], *, seed: int = 0,
-              info: dict | None = None) -> DecisionLayer:
-    """Both variants' heads, thresholds and out-of-fold figures."""
+              groups: Sequence[str] | None = None, info: dict | None = None) -> DecisionLayer:
+    """Both variants' heads, thresholds and out-of-fold figures (overall and per group of rows)."""
+    groups = np.array(groups if groups is not None else ["all"] * len(examples))
+    tune_on = groups != "cold"
     truth = np.array([e.label for e in examples], dtype=int)
     categories = [c for c in HARM_CATEGORIES
                   if sum(e.label == 1 and e.category == c for e in examples) >= MIN_CATEGORY_POSITIVES]
@@ -89,13 +91,27 @@ def fit_layer(observations: Sequence[Observation], examples: Sequence[Example], 
         for k in range(LAYER_FOLDS):
             held = folds == k
             oof[held] = _fit_head(Xv[~held], truth[~held]).probability(Xv[held])
-        alert, hide, reasons = choose_thresholds(oof[~minors], truth[~minors], editors[~minors])
-        minors_alert, minors_hide, _ = choose_thresholds(oof[minors], truth[minors], editors[minors])
+        # Thresholds are chosen on the child-safety rows only: COLD's labels
+        # (offensive language in general, labelled by other annotators) teach
+        # the heads the general-abuse axis but are not the precision a hide needs.
+        other, child = ~minors & tune_on, minors & tune_on
+        alert, hide, reasons = choose_thresholds(oof[other], truth[other], editors[other])
+        minors_alert, minors_hide, _ = choose_thresholds(oof[child], truth[child], editors[child])
         reasons["minors"] = ("on videos featuring children the same rules choose minors_alert and minors_hide, "
                              "on those videos' rows alone")
         alerts = np.where(minors, minors_alert, alert)
         hides = np.where(minors, minors_hide, hide)
         figures = layer_figures(oof, truth, editors, examples, alerts, hides)
+        own_hides = (oof >= hides) & tune_on
+        figures["layer_hide_precision_where_tuned"] = round(float(truth[own_hides].mean()) if own_hides.any() else 1.0, 4)
+        if len(set(groups.tolist())) > 1:
+            figures["per_group"] = {}
+            for group in sorted(set(groups.tolist())):
+                inside = groups == group
+                hidden = ((oof >= hides) | editors)[inside]
+                flagged = hidden | (oof >= alerts)[inside]
+                figures["per_group"][group] = {"rows": int(inside.sum()), **_prf(flagged, truth[inside]),
+                                               "benign_hidden": int((hidden & (truth[inside] == 0)).sum())}
         heads = {head: _fit_head(Xv, y) for head, y in labels.items()}
         variants[name] = Variant(heads, alert, hide, minors_alert, minors_hide, reasons, figures)
     return DecisionLayer(variants, dict(info or {}))
@@ -158,12 +174,15 @@ def lowest_threshold_at(p: np.ndarray, truth: np.ndarray, forced: np.ndarray, ta
 
 
 def choose_thresholds(p: np.ndarray, truth: np.ndarray, editors: np.ndarray) -> tuple[float, float, dict]:
-    hide = round(max(lowest_threshold_at(p, truth, editors, HIDE_PRECISION), 0.5), 4)
+    # The editors' severity-3 hides happen whatever the threshold; they are
+    # measured apart (figures: editors_hide_precision), so one noisy entry
+    # cannot switch the layer's own hides off.
+    hide = round(max(lowest_threshold_at(p, truth, np.zeros_like(editors), HIDE_PRECISION), 0.5), 4)
     alert = round(min(lowest_threshold_at(p, truth, editors, ALERT_PRECISION), hide), 4)
     reasons = {
-        "hide": (f"lowest probability at which all hides (the editors' severity-3 ones included) keep precision "
-                 f">= {HIDE_PRECISION}, on the layer's out-of-fold probabilities over the lexicon-blind partition "
-                 "(never below 0.5)"),
+        "hide": (f"lowest probability at which the layer's own hides keep precision >= {HIDE_PRECISION}, on its "
+                 "out-of-fold probabilities over the rows it learns on (never below 0.5); the editors' severity-3 "
+                 "hides come on top and are measured apart"),
         "alert": (f"lowest probability at which everything flagged (hide or alert) keeps precision >= "
                   f"{ALERT_PRECISION} on the same rows: as much recall as a moderator's queue of at most one false "
                   "alert in ten allows"),
@@ -187,6 +206,10 @@ def layer_figures(p: np.ndarray, truth: np.ndarray, editors: np.ndarray, example
     figures = {"rows": len(truth), "offending": int(truth.sum()), **_prf(flagged, truth)}
     figures["hide_precision"] = round(float(truth[hidden].mean()) if hidden.any() else 1.0, 4)
     figures["benign_hidden"] = int((hidden & (truth == 0)).sum())
+    figures["editors_hides"] = int(editors.sum())
+    figures["editors_hide_precision"] = round(float(truth[editors].mean()) if editors.any() else 1.0, 4)
+    by_layer = p >= hide
+    figures["layer_hide_precision"] = round(float(truth[by_layer].mean()) if by_layer.any() else 1.0, 4)
     figures["brier"] = round(float(np.mean((p - truth) ** 2)), 4)
     figures["calibration_error"] = round(_calibration_error(p, truth), 4)
     per_category = {}
@@ -226,8 +249,10 @@ def decision_card(layer: DecisionLayer) -> str:
         "Stored as `decision.json` (numbers and names only; no pickle).",
         "",
         (f"- Trained {info.get('trained')} on {info.get('rows')} rows: the lexicon-blind partition "
-        f"({info.get('blind_rows')}) and the sexualising positives of `train.jsonl` ({info.get('existing_rows')}),"),
-        "  which nobody writes afresh. The classifier probabilities it learned from are out of fold.",
+        f"({info.get('blind_rows')}), the sexualising positives of `train.jsonl` ({info.get('existing_rows')}),"),
+        "  which nobody writes afresh, and a sample of COLD's train split "
+        f"({info.get('cold_rows', 0)}), for general abuse on videos",
+        "  not about children. The classifier and n-gram probabilities it learned from are out of fold.",
         f"- {LAYER_FOLDS}-fold cross-validation on those rows gives the out-of-fold probabilities the",
         "  thresholds are chosen on and the figures below are measured on.",
         "- Rebuild: `commentwatch train` (it fits the classifier first).",
@@ -243,11 +268,16 @@ def decision_card(layer: DecisionLayer) -> str:
                   "Out-of-fold figures at those thresholds:", ""]
         figures = dict(variant.figures)
         per_category = figures.pop("per_category", {})
+        per_group = figures.pop("per_group", {})
         for key, value in figures.items():
             lines.append(f"- {key}: {value}")
         lines += ["", "| category | positives | flagged | hidden |", "|---|---|---|---|"]
         for c, f in per_category.items():
             lines.append(f"| {c} | {f['positives']} | {f['recall']} | {f['hidden']} |")
+        if per_group:
+            lines += ["", "| rows from | rows | precision | recall | F1 | benign hidden |", "|---|---|---|---|---|---|"]
+            for g, f in per_group.items():
+                lines.append(f"| {g} | {f['rows']} | {f['precision']} | {f['recall']} | {f['f1']} | {f['benign_hidden']} |")
         lines.append("")
     strongest = layer.variants["semantic"].heads[OFFENDING].coef
     order = np.argsort(-np.abs(strongest))[:12]

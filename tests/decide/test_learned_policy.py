@@ -45,8 +45,8 @@ def test_the_shipped_layer_loads_with_both_variants_and_tuned_thresholds(layer):
         assert 0.0 < variant.alert <= variant.hide <= 1.0
         assert 0.0 < variant.minors_alert <= variant.minors_hide <= 1.0
         assert set(variant.reasons) >= {"hide", "alert", "minors"}
-        # The figures it was tuned to, out of fold on the lexicon-blind partition.
-        assert variant.figures["hide_precision"] >= 0.99
+        # The figure it was tuned to, out of fold on the rows its thresholds were chosen on.
+        assert variant.figures["layer_hide_precision_where_tuned"] >= 0.99
     assert layer.variants["semantic"].figures["f1"] > layer.variants["lexical"].figures["f1"]
 
 

@@ -67,12 +67,15 @@ def test_train_writes_an_artefact_that_loads_for_the_default_model(labelled, tmp
     assert set(thresholds["classifier_min"]) == {"grooming", "abuse"}
     assert set(thresholds["exemplar_min"]) >= {"grooming", "sexualize"}  # the shipped exemplar files
     assert all(0.5 <= t <= 1.01 for t in [*thresholds["exemplar_min"].values(), *thresholds["classifier_min"].values()])
-    assert classifier.info["data"] == {"labelled_train": 35, "blind": 35, "cold_train": 25}
+    data = classifier.info["data"]
+    assert {k: data[k] for k in ("labelled_train", "blind", "cold_train")} == {"labelled_train": 35, "blind": 35,
+                                                                               "cold_train": 25}
+    assert 35 <= data["rewrites"] <= 2 * 70  # up to two rewrites of each of the 70 comments
     card = (out / "README.md").read_text(encoding="utf-8")
     assert embedder.fingerprint in card and "cold_dev_accuracy" in card
     # The decision layer learned on the blind rows, with thresholds and a card.
     layer = DecisionLayer.load(decision)
-    assert layer.info["blind_rows"] == 35 and layer.info["rows"] == 35
+    assert layer.info["blind_rows"] == 35 and layer.info["cold_rows"] == 25 and layer.info["rows"] == 60
     for variant in layer.variants.values():
         assert set(variant.heads) == {"offending", "grooming", "abuse"}
         assert 0.0 <= variant.alert <= variant.hide <= 1.0
