@@ -68,11 +68,13 @@ class _Loaded:
 class Judge:
     """Detect and decide together: it is handed the ``[detect]`` and ``[policy]`` sections."""
 
-    def __init__(self, detect: DetectConfig, policy: PolicyConfig, loaded: _Loaded):
+    def __init__(self, detect: DetectConfig, policy: PolicyConfig, ngram: NgramModel | None = None):
         self.detect = detect
         self.policy = Policy(policy, load_layer(policy), semantic=detect.semantic)
         self._policy_config = policy
-        self._loaded = loaded
+        # The models do not change with the lexicon: loaded once, kept across reloads.
+        self._ngram = ngram
+        self._loaded = self._load(detect, policy, detect.lexicon_dir, ngram)
         self._reload_lock = threading.Lock()
 
     @classmethod
@@ -82,10 +84,10 @@ class Judge:
 
     @classmethod
     def from_sections(cls, detect: DetectConfig, policy: PolicyConfig) -> Judge:
-        return cls(detect, policy, cls._load(detect, policy, detect.lexicon_dir))
+        return cls(detect, policy, load_ngram(detect))
 
     @staticmethod
-    def _load(detect: DetectConfig, policy: PolicyConfig, directory: Path) -> _Loaded:
+    def _load(detect: DetectConfig, policy: PolicyConfig, directory: Path, ngram: NgramModel | None) -> _Loaded:
         lexicon = load_lexicon(directory)
         normalizer = Normalizer(lexicon.char_substitutions)
         semantic = None
@@ -95,7 +97,7 @@ class Judge:
             from commentwatch.detect.semantic import component_config
 
             semantic = component_config(detect, policy, lexicon, normalizer)
-        nlp = build_pipeline(lexicon, normalizer, semantic=semantic, ngram=load_ngram(detect))
+        nlp = build_pipeline(lexicon, normalizer, semantic=semantic, ngram=ngram)
         minors = MinorVideoDetector(lexicon.minor_video, normalizer)
         return _Loaded(lexicon, normalizer, nlp, minors)
 
@@ -123,7 +125,7 @@ class Judge:
             if fingerprint(directory) == self.lexicon_version:
                 return False
             try:
-                loaded = self._load(self.detect, self._policy_config, directory)
+                loaded = self._load(self.detect, self._policy_config, directory, self._ngram)
             except LexiconError as exc:
                 log.error("lexicon reload refused, keeping version %s: %s", self.lexicon_version, exc)
                 return False

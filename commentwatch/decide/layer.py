@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from commentwatch.artefact import read_json
 from commentwatch.decide.features import FEATURES
 from commentwatch.errors import DecisionLayerError
 
@@ -91,13 +92,8 @@ class DecisionLayer:
     @classmethod
     def load(cls, directory: Path) -> DecisionLayer:
         path = directory / "decision.json"
-        if not path.is_file():
-            raise DecisionLayerError("no decision layer here (expected decision.json); build one with "
-                                     "`commentwatch train`, or set policy.decision = \"noisy-or\"", directory)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise DecisionLayerError(f"not valid JSON: {exc}", path) from None
+        data = read_json(path, DecisionLayerError, "no decision layer here (expected decision.json); build one "
+                         "with `commentwatch train`, or set policy.decision = \"noisy-or\"")
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DecisionLayerError(f"format {data.get('format') if isinstance(data, dict) else None!r}, "
                                      f"expected {FORMAT!r}", path)

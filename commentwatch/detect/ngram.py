@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from commentwatch.artefact import read_json
 from commentwatch.errors import NgramModelError
 
 FORMAT = "commentwatch-ngram/1"
@@ -94,14 +95,11 @@ class NgramModel:
     @classmethod
     def load(cls, directory: Path) -> NgramModel:
         meta_path, data_path = directory / "ngram.json", directory / "ngram.npz"
-        if not meta_path.is_file() or not data_path.is_file():
-            raise NgramModelError("no n-gram model here (expected ngram.json and ngram.npz); train one with "
-                                  "`commentwatch train`", directory)
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise NgramModelError(f"not valid JSON: {exc}", meta_path) from None
-        if meta.get("format") != FORMAT or meta.get("features") != FEATURES or tuple(meta.get("ngrams", ())) != NGRAMS:
+        missing = "no n-gram model here (expected ngram.json and ngram.npz); train one with `commentwatch train`"
+        if not data_path.is_file():
+            raise NgramModelError(missing, directory)
+        meta = read_json(meta_path, NgramModelError, missing)
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("features") != FEATURES or tuple(meta.get("ngrams", ())) != NGRAMS:
             raise NgramModelError(f"format {meta.get('format')!r} with other settings; expected {FORMAT!r}: retrain it",
                                   meta_path)
         try:

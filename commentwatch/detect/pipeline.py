@@ -217,14 +217,9 @@ class RulesComponent:
                     yield name, offset + start, offset + end
 
 
-class NgramComponent:
-    """The character n-gram model over the normalised text, a batch at a time."""
-
-    def __init__(self) -> None:
-        self.model: NgramModel | None = None
-
-    def use(self, model: NgramModel) -> None:
-        self.model = model
+class BatchedComponent:
+    """A component whose work is done a batch of Docs at a time (``_score``);
+    called on one Doc, it is a batch of one."""
 
     def __call__(self, doc: Doc) -> Doc:
         self._score([doc])
@@ -234,6 +229,19 @@ class NgramComponent:
         for batch in minibatch(docs, size=batch_size):
             self._score(batch)
             yield from batch
+
+    def _score(self, docs: list[Doc]) -> None:
+        raise NotImplementedError
+
+
+class NgramComponent(BatchedComponent):
+    """The character n-gram model over the normalised text, a batch at a time."""
+
+    def __init__(self) -> None:
+        self.model: NgramModel | None = None
+
+    def use(self, model: NgramModel) -> None:
+        self.model = model
 
     def _score(self, docs: list[Doc]) -> None:
         # The compact stream: no separators, punctuation or repeats to read as a sign of harm.

@@ -12,7 +12,7 @@ become ``Evidence`` (source ``exemplar`` or ``classifier``) on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import ahocorasick
@@ -20,12 +20,12 @@ import numpy as np
 from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
-from spacy.util import minibatch
 
 from commentwatch import paths
 from commentwatch.config import DetectConfig, PolicyConfig
 from commentwatch.detect.classifier import Classifier
 from commentwatch.detect.exemplars import ExemplarIndex
+from commentwatch.detect.pipeline import BatchedComponent
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
 from commentwatch.text.normalize import Normalizer
 from commentwatch.values import Evidence
@@ -101,7 +101,7 @@ def resolve_classifier_dir(name: str) -> Path | None:
     return paths.CLASSIFIER_DIR if name == "default" else Path(name)
 
 
-class SemanticComponent:
+class SemanticComponent(BatchedComponent):
     def __init__(self, nlp: Language, *, model: str, device: str, classifier: str, exemplar_dir: str,
                  cache_dir: str, exemplar_min: float, classifier_min: float, score_cap: float = 1.0,
                  bystander_terms: Iterable[str] = ()) -> None:
@@ -146,16 +146,7 @@ class SemanticComponent:
             return self.embedder.encode_tokens(tokens if tokens is not None else token_texts(docs))
         return self.embedder.encode([doc_text(doc) for doc in docs])
 
-    # -- spaCy protocol -----------------------------------------------------------
-    def __call__(self, doc: Doc) -> Doc:
-        self._score([doc])
-        return doc
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size):
-            self._score(batch)
-            yield from batch
-
+    # -- spaCy protocol: BatchedComponent calls this a batch at a time -------------
     def _score(self, docs: list[Doc]) -> None:
         if not docs:
             return

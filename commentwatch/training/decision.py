@@ -81,7 +81,7 @@ def fit_layer(observations: Sequence[Observation], examples: Sequence[Example], 
                   if sum(e.label == 1 and e.category == c for e in examples) >= MIN_CATEGORY_POSITIVES]
     labels = {OFFENDING: truth}
     labels.update({c: np.array([int(e.label == 1 and e.category == c) for e in examples]) for c in categories})
-    editors = np.array([_editors_hide(o) for o in observations])
+    editors = np.array([editors_hide(o.evidence, o.signals) for o in observations])
     X = feature_matrix(observations)
     minors = np.array([o.signals.minors for o in observations])
     folds = _folds(examples, seed)
@@ -144,33 +144,22 @@ def _folds(examples: Sequence[Example], seed: int) -> np.ndarray:
     return folds
 
 
-def _editors_hide(observation: Observation) -> bool:
-    return editors_hide(observation.evidence, observation.signals)
-
-
 def lowest_threshold_at(p: np.ndarray, truth: np.ndarray, forced: np.ndarray, target: float,
                         *, support: int = 20) -> float:
     """The lowest threshold t at which flagging ``p >= t`` (and ``forced``) keeps
     precision >= target, among thresholds flagging at least ``support`` comments
     by probability; 1.0 when none does."""
     order = np.argsort(-p, kind="stable")
-    hits = np.cumsum(truth[order] == 1)
+    ranked, positive, forced = p[order], truth[order] == 1, forced[order]
     counted = np.arange(1, len(p) + 1)
-    forced_true = int((forced & (truth == 1)).sum())
-    forced_all = int(forced.sum())
-    best = 1.0
-    for k in range(len(p)):
-        # Ties: only the last of equal probabilities is a threshold.
-        if k + 1 < len(p) and p[order[k + 1]] == p[order[k]]:
-            continue
-        t = float(p[order[k]])
-        above = p >= t
-        extra_true = forced_true - int((forced & above & (truth == 1)).sum())
-        extra_all = forced_all - int((forced & above).sum())
-        precision = (hits[k] + extra_true) / (counted[k] + extra_all)
-        if counted[k] >= support and precision >= target:
-            best = t
-    return best
+    # Forced rows below each candidate are flagged anyway: count them in.
+    forced_below = forced.sum() - np.cumsum(forced)
+    forced_true_below = (forced & positive).sum() - np.cumsum(forced & positive)
+    precision = (np.cumsum(positive) + forced_true_below) / (counted + forced_below)
+    # Ties: only the last of equal probabilities is a threshold.
+    last_of_tie = np.append(ranked[1:] != ranked[:-1], True)
+    ok = last_of_tie & (counted >= support) & (precision >= target)
+    return float(ranked[ok][-1]) if ok.any() else 1.0
 
 
 def choose_thresholds(p: np.ndarray, truth: np.ndarray, editors: np.ndarray) -> tuple[float, float, dict]:
@@ -250,8 +239,8 @@ def decision_card(layer: DecisionLayer) -> str:
         "",
         (f"- Trained {info.get('trained')} on {info.get('rows')} rows: the lexicon-blind partition "
         f"({info.get('blind_rows')}), the sexualising positives of `train.jsonl` ({info.get('existing_rows')}),"),
-        "  which nobody writes afresh, and a sample of COLD's train split "
-        f"({info.get('cold_rows', 0)}), for general abuse on videos",
+        ("  which nobody writes afresh, and a sample of COLD's train split "
+        f"({info.get('cold_rows', 0)}), for general abuse on videos"),
         "  not about children. The classifier and n-gram probabilities it learned from are out of fold.",
         f"- {LAYER_FOLDS}-fold cross-validation on those rows gives the out-of-fold probabilities the",
         "  thresholds are chosen on and the figures below are measured on.",
