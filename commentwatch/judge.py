@@ -22,7 +22,7 @@ from commentwatch.detect.hits import Hit
 from commentwatch.detect.lexicon import Lexicon, LexiconError, fingerprint, load_lexicon
 from commentwatch.detect.minors import MinorVideoDetector
 from commentwatch.detect.ngram import NgramModel
-from commentwatch.detect.pipeline import build_pipeline, make_docs
+from commentwatch.detect.pipeline import TEXT_KEY, build_pipeline, make_docs
 from commentwatch.text.normalize import Normalizer
 from commentwatch.values import (
     Comment,
@@ -45,7 +45,7 @@ MAX_EVIDENCE = 100
 class _Findings:
     """What the windows of one comment found so far (strongest of each kept)."""
 
-    __slots__ = ("classifier", "cues", "evidence", "exemplar", "ngram")
+    __slots__ = ("classifier", "cues", "evidence", "exemplar", "length", "ngram")
 
     def __init__(self) -> None:
         self.evidence: dict[tuple, Evidence] = {}
@@ -53,6 +53,8 @@ class _Findings:
         self.classifier: dict[str, float] = {}
         self.exemplar: dict[str, float] = {}
         self.ngram = 0.0
+        #: Characters read (``readable_compact``), first window to last.
+        self.length = 0
 
 
 @dataclass(frozen=True)
@@ -165,12 +167,12 @@ class Judge:
                 jobs = [(i, o, text[o : o + window + WINDOW_OVERLAP], minors_of[i]) for o in offsets[start : start + 8]]
                 self._run(loaded, jobs, found)
         observations = []
-        for comment, findings, minors, text in zip(comments, found, minors_of, texts):
+        for comment, findings, minors, text in zip(comments, found, minors_of, texts, strict=True):
             ordered = sorted(findings.evidence.values(), key=lambda e: (-e.score, e.start))[:MAX_EVIDENCE]
             signals = Signals(
                 minors=minors, danmaku=comment.kind == Kind.DANMAKU, cues=frozenset(findings.cues),
                 classifier=tuple(sorted(findings.classifier.items())), exemplar=tuple(sorted(findings.exemplar.items())),
-                ngram=findings.ngram, length=len(text),
+                ngram=findings.ngram, length=len(text), read_length=findings.length,
             )
             observations.append(Observation(comment.id, tuple(ordered), signals))
         return observations
@@ -185,9 +187,10 @@ class Judge:
         """Judge windows ``(comment index, offset, text, minors)`` into ``found``."""
         texts = ((loaded.normalizer.normalize(text), minors) for _, _, text, minors in jobs)
         docs = loaded.nlp.pipe(make_docs(loaded.nlp, texts), batch_size=256)
-        for (index, offset, _, _), doc in zip(jobs, docs):
+        for (index, offset, _, _), doc in zip(jobs, docs, strict=True):
             hits: list[Hit] = doc._.cw_hits or []
             findings = found[index]
+            findings.length = max(findings.length, offset + len(doc.user_data[TEXT_KEY].readable_compact))
             for hit in hits:
                 findings.cues.update(hit.cues)
             if doc._.cw_ngram is not None:

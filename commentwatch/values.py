@@ -105,8 +105,11 @@ class Signals:
     exemplar: tuple[tuple[str, float], ...] = ()
     #: The character n-gram model's probability that the comment offends (0 without it).
     ngram: float = 0.0
-    #: Characters judged.
+    #: Characters of the comment judged (what whole-comment evidence spans).
     length: int = 0
+    #: Characters read after normalisation (``readable_compact``): padding with
+    #: invisible characters, separators or repeats does not lengthen a comment.
+    read_length: int = 0
 
 
 @dataclass(frozen=True)

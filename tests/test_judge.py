@@ -112,3 +112,15 @@ def test_hot_reload_picks_up_edits_and_refuses_broken_ones(tmp_path):
     assert judge.reload_if_changed() is False
     # The last good lexicon stays in use.
     assert verdict(judge, "新黑话").action == Action.HIDE
+
+
+def test_padding_does_not_lengthen_what_the_models_read_and_spelled_pinyin_reads_as_characters(judge):
+    plain, padded, spelled = judge.observe_many([
+        Comment(id="a", text="今天天气真好"),
+        Comment(id="b", text="今\u200b天\u200b天～～～气 😊 真\u200b好"),
+        Comment(id="c", text="jintiantianqizhenhao"),
+    ])
+    assert plain.signals.read_length == padded.signals.read_length == spelled.signals.read_length == 6
+    # Whole-comment evidence still spans the comment as written.
+    assert padded.signals.length == len("今\u200b天\u200b天～～～气 😊 真\u200b好")
+    assert spelled.signals.ngram == pytest.approx(plain.signals.ngram, abs=0.05)

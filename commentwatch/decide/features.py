@@ -91,7 +91,7 @@ def _fill(x: np.ndarray, observation: Observation) -> None:
     x[column["danmaku"]] = float(signals.danmaku)
     x[column["bystander"]] = float(BYSTANDER_CUE in signals.cues)
     x[column["minor_reference"]] = float(MINOR_REFERENCE in signals.cues)
-    x[column["length"]] = min(math.log1p(signals.length) / math.log1p(500), 1.0)
+    x[column["length"]] = min(math.log1p(signals.read_length) / math.log1p(500), 1.0)
     x[column["minors*classifier"]] = x[column["minors"]] * x[column["classifier:max_child_safety"]]
     x[column["bystander*lexical"]] = x[column["bystander"]] * lexical_max
 

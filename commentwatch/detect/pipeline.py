@@ -244,8 +244,9 @@ class NgramComponent(BatchedComponent):
         self.model = model
 
     def _score(self, docs: list[Doc]) -> None:
-        # The compact stream: no separators, punctuation or repeats to read as a sign of harm.
-        texts = [doc.user_data[TEXT_KEY].compact if TEXT_KEY in doc.user_data else doc.text for doc in docs]
+        # The compact form of what the models read: no separators, punctuation or
+        # repeats to take as a sign of harm, pinyin read back as characters.
+        texts = [doc.user_data[TEXT_KEY].readable_compact if TEXT_KEY in doc.user_data else doc.text for doc in docs]
         for doc, p in zip(docs, self.model.probabilities(texts).tolist()):
             doc._.cw_ngram = p
 

@@ -151,6 +151,12 @@ class SemanticComponent(BatchedComponent):
         if not docs:
             return
         tokens = token_texts(docs)
+        for row, doc in enumerate(docs):
+            text = doc.user_data.get(TEXT_KEY)
+            if text is not None and text.readable != text.plain:
+                # Pinyin read back or spaced-out characters joined: the models read
+                # the words the Doc's tokens (over ``plain``) do not show.
+                tokens[row] = token_texts([self._make_doc(text.readable)])[0]
         vectors = self.encode_docs(docs, tokens)
         new: list[list[Evidence]] = [[] for _ in docs]
         # A text with no word the model knows (blanks, punctuation, emoji) has a
@@ -197,9 +203,10 @@ def _compact(doc: Doc) -> str:
 
 
 def doc_text(doc: Doc) -> str:
-    """The text the Doc was made from; ``doc.text`` would rebuild it token by token."""
+    """The text the models read: the comment's ``readable`` stream, or the
+    Doc's own text for a Doc made from free text."""
     text = doc.user_data.get(TEXT_KEY)
-    return text.plain if text is not None else doc.text
+    return text.readable if text is not None else doc.text
 
 
 def token_texts(docs: list[Doc]) -> list[list[str]]:

@@ -87,9 +87,25 @@ def separator_class() -> str:
     bitmap, so removing separators with one ``re.sub`` is several times
     faster than a per-character table lookup.
     """
+    return _char_class(is_separator)
+
+
+def is_decoration(char: str) -> bool:
+    """Emoji and pictographic symbols: decoration a comment reads the same without."""
+    return ord(char) > 0xFFFF or unicodedata.category(char) in ("So", "Sk")
+
+
+@lru_cache(maxsize=1)
+def decoration_class() -> str:
+    """``is_decoration`` as a regex character class (see ``separator_class``)."""
+    return _char_class(is_decoration)
+
+
+def _char_class(predicate) -> str:
+    """A regex class of the BMP characters ``predicate`` accepts, and every astral one."""
     ranges: list[tuple[int, int]] = []
     for codepoint in range(0x10000):
-        if is_separator(chr(codepoint)):
+        if predicate(chr(codepoint)):
             if ranges and ranges[-1][1] == codepoint - 1:
                 ranges[-1] = (ranges[-1][0], codepoint)
             else:

@@ -14,7 +14,11 @@ detectors read:
   are ``compact``'s. The matcher spells only the stretch where a homophone
   key fired this way (``pinyin_of_compact``);
 - ``digits``: ``compact`` with every numeral form as an ASCII digit — for
-  phone and QQ numbers written as 幺三八 or ①③⑧.
+  phone and QQ numbers written as 幺三八 or ①③⑧;
+- ``readable``: what the learned models read — ``plain`` without emoji
+  and pictographs, with characters spaced out one by one (加/微/信) joined
+  again and pinyin runs read back as characters (``text/pinyin.py``). Its offsets are not kept: the models
+  judge the whole comment, never a span of it.
 
 The streams are built with ``str.translate`` over per-character tables, so a
 comment costs a few C-level passes. Offsets back into the original text are
@@ -30,9 +34,10 @@ from collections.abc import Callable, Mapping, Sequence
 from functools import cache, cached_property
 
 from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 
 from commentwatch.text import fold
+from commentwatch.text.pinyin import PinyinReader, syllable
+from commentwatch.text.pinyin import is_han as _is_han
 
 #: Runs of three or more of the same character collapse to one: 加微微微信
 #: reads as 加微信, while doubled words (妹妹, 宝宝) stay as they are.
@@ -40,6 +45,10 @@ from commentwatch.text import fold
 _REPEAT = re.compile("([^" + "".join(sorted(fold.NUMERAL_CHARS)) + r"])\1{2,}")
 #: Any character three times in a row: a cheap test before ``_REPEAT``.
 _ANY_REPEAT = re.compile(r"(.)\1\1", re.DOTALL)
+#: Chinese characters written one at a time between separators (加/微/信):
+#: this many in a row read as one word in the ``readable`` stream.
+SPACED_OUT_MIN = 4
+_HAN = "\u4e00-\u9fff"
 #: Substitution target meaning "noise: treat as a separator".
 NOISE = "-"
 
@@ -78,10 +87,6 @@ class CharTable(dict):
         return value
 
 
-def _is_han(char: str) -> bool:
-    return ord(char) in pinyin_dict
-
-
 #: Syllable codes live in a private-use block; private-use characters in a
 #: comment are dropped as invisible, so a code never collides with text.
 _SYLLABLE_BASE = 0xF0000
@@ -94,11 +99,6 @@ class _SyllableCodes(dict):
         code = chr(_SYLLABLE_BASE + len(self))
         self[syllable] = code
         return code
-
-
-def syllable(char: str) -> str:
-    """The most common toneless pinyin reading of a Chinese character."""
-    return lazy_pinyin(char, style=Style.NORMAL, errors="default")[0]
 
 
 def common_homophones(reading: str) -> frozenset[str]:
@@ -156,6 +156,10 @@ class Normalizer:
         self._syllable_codes = _SyllableCodes()
         self._pinyin_table = CharTable(lambda c: self._syllable_codes[syllable(c)] if _is_han(c) else c)
         self._digit_table = CharTable(fold.to_ascii_digit)
+        separator = fold.separator_class()
+        self._spaced_out = re.compile(f"[{_HAN}](?:{separator}{{1,3}}[{_HAN}]){{{SPACED_OUT_MIN - 1},}}")
+        self._decoration = re.compile(fold.decoration_class() + "+")
+        self._pinyin_reader = PinyinReader()
 
     @staticmethod
     def _fold_key(char: str) -> str:
@@ -226,6 +230,14 @@ class Normalizer:
 
     def digits_of_compact(self, compact: str) -> str:
         return compact.translate(self._digit_table)
+
+    def readable_of_plain(self, plain: str) -> str:
+        """``plain`` as the learned models should read it (see the module docstring)."""
+        if self._decoration.search(plain):
+            plain = self._decoration.sub("", plain)
+        if self._spaced_out.search(plain):
+            plain = self._spaced_out.sub(lambda run: self._separators.sub("", run.group()), plain)
+        return self._pinyin_reader.read(plain)
 
     def normalize(self, text: str) -> NormalizedText:
         # ``compact_of_plain`` inlined: this runs for every comment.
@@ -339,6 +351,16 @@ class NormalizedText:
     @cached_property
     def digits(self) -> str:
         return self._normalizer.digits_of_compact(self.compact)
+
+    @cached_property
+    def readable(self) -> str:
+        return self._normalizer.readable_of_plain(self.plain)
+
+    @cached_property
+    def readable_compact(self) -> str:
+        """``readable`` without separators or repeats, as ``compact`` is ``plain``."""
+        readable = self.readable
+        return self.compact if readable == self.plain else self._normalizer.compact_of_plain(readable)
 
     @cached_property
     def plain_to_original(self) -> Sequence[int]:

@@ -68,7 +68,7 @@ class Reader:
         self.nlp = build_pipeline(self.lexicon, self.normalizer, semantic=None)
 
     def docs(self, texts):
-        return [self.nlp.make_doc(self.normalizer.normalize(t).plain) for t in texts]
+        return [self.nlp.make_doc(self.normalizer.normalize(t).readable) for t in texts]
 
 
 def _embed(embedder, docs) -> np.ndarray:
@@ -199,11 +199,11 @@ def train(config: Config, options: TrainOptions) -> Path:
         return out
     # The character n-gram model, and its out-of-fold probabilities, on the same folds
     # (rewrites included, in their source's fold).
-    ngram_texts = [reader.normalizer.compact(t) for t in texts[:labelled_rows + n_aug]]
+    ngram_texts = [reader.normalizer.normalize(t).readable_compact for t in texts[:labelled_rows + n_aug]]
     ngram_labels = [e.label for e in train_set] + [train_set[i].label for i in sources]
     ngram_folds = np.concatenate([np.arange(labelled_rows), sources]) % OOF_FOLDS
     ngram_oof = np.zeros(labelled_rows, dtype=np.float32)
-    cold_texts = [reader.normalizer.compact(texts[labelled_rows + n_aug + i]) for i in cold_sample]
+    cold_texts = [reader.normalizer.normalize(texts[labelled_rows + n_aug + i]).readable_compact for i in cold_sample]
     cold_ngram = np.zeros(len(cold_sample), dtype=np.float32)
     folds = np.arange(labelled_rows) % OOF_FOLDS
     for k in range(OOF_FOLDS):

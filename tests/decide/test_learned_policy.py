@@ -30,7 +30,7 @@ def layer() -> DecisionLayer:
 
 def observe(*evidence: Evidence, minors: bool = True, cues=(), classifier=(), exemplar=(), length: int = 12):
     signals = Signals(minors=minors, danmaku=False, cues=frozenset(cues), classifier=tuple(classifier),
-                      exemplar=tuple(exemplar), length=length)
+                      exemplar=tuple(exemplar), length=length, read_length=length)
     return Observation("c", tuple(evidence), signals)
 
 
