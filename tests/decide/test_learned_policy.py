@@ -57,7 +57,8 @@ def test_the_judge_without_the_semantic_stage_reads_the_lexical_variant(layer):
 
 
 def test_a_severity_3_entry_hides_alone_whatever_the_layer_says(layer):
-    policy = Policy(PolicyConfig(learned_hide=1.0, learned_minors_hide=1.0), layer)
+    policy = Policy(PolicyConfig(learned_alert=1.0, learned_hide=1.0, learned_minors_alert=1.0,
+                                 learned_minors_hide=1.0), layer)
     (verdict,) = policy.decide_many([observe(lexicon("sexual_ad", 3), minors=False)])
     assert verdict.action is Action.HIDE
     # A rule of severity 3 is weighed by the layer instead: with no threshold reachable it cannot hide.
@@ -145,3 +146,29 @@ def _edit(folder, change) -> None:
     data = json.loads(path.read_text(encoding="utf-8"))
     change(data)
     path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_alert_thresholds_are_chosen_together_for_one_precision_over_the_whole_queue():
+    from commentwatch.training.decision import ALERT_PRECISION, choose_alerts
+
+    rng = np.random.default_rng(0)
+    # Children's videos: the layer separates well; other videos: it does not.
+    truth_child = rng.random(400) < 0.5
+    p_child = np.clip(np.where(truth_child, 0.8, 0.2) + rng.normal(0, 0.15, 400), 0, 1)
+    truth_other = rng.random(400) < 0.5
+    p_other = np.clip(np.where(truth_other, 0.6, 0.4) + rng.normal(0, 0.2, 400), 0, 1)
+    p = np.concatenate([p_other, p_child])
+    truth = np.concatenate([truth_other, truth_child]).astype(int)
+    minors = np.arange(800) >= 400
+    editors = np.zeros(800, dtype=bool)
+    alert, minors_alert = choose_alerts(p, truth, editors, minors, hide=0.99, minors_hide=0.99)
+    flagged = p >= np.where(minors, minors_alert, alert)
+    assert truth[flagged].mean() >= ALERT_PRECISION
+    assert minors_alert < alert  # the surer kind of video flags more
+    # No pair with more offending rows flagged keeps the precision (checked on a coarse grid).
+    best = flagged[truth == 1].sum()
+    for a in np.arange(0.05, 1.0, 0.05):
+        for b in np.arange(0.05, 1.0, 0.05):
+            f = p >= np.where(minors, b, a)
+            if f.any() and truth[f].mean() >= ALERT_PRECISION:
+                assert f[truth == 1].sum() <= best
