@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from commentwatch.detect.grams import mix64, sublinear_tfidf
 from commentwatch.errors import ClassifierError
 
 FORMAT = "commentwatch-classifier/4"
@@ -74,39 +75,17 @@ class NgramHasher:
         return _gram_counts(np.asarray(flat, dtype=np.uint32), lengths)
 
 
-def _mix(x: np.ndarray) -> np.ndarray:
-    x = x.astype(np.uint64)
-    x ^= x >> np.uint64(30)
-    x *= np.uint64(0xBF58476D1CE4E5B9)
-    x ^= x >> np.uint64(27)
-    x *= np.uint64(0x94D049BB133111EB)
-    x ^= x >> np.uint64(31)
-    return x
-
-
 def _gram_counts(codes: np.ndarray, lengths: np.ndarray) -> sparse.csr_matrix:
     """Counts of each code and each adjacent pair of codes within a row, hashed into buckets."""
     rows = np.repeat(np.arange(len(lengths)), lengths)
     codes = codes.astype(np.uint64)
     inside = rows[1:] == rows[:-1]
     pairs = codes[:-1][inside] * np.uint64(0x100000001B3) + codes[1:][inside] + np.uint64(0x9E3779B97F4A7C15)
-    columns = np.concatenate([_mix(codes), _mix(pairs)]) % np.uint64(BLOCK_FEATURES)
+    columns = np.concatenate([mix64(codes), mix64(pairs)]) % np.uint64(BLOCK_FEATURES)
     row_ids = np.concatenate([rows, rows[:-1][inside]])
     counts = sparse.csr_matrix((np.ones(len(columns), np.float32), (row_ids, columns.astype(np.int64))),
                                shape=(len(lengths), BLOCK_FEATURES))
     counts.sum_duplicates()
-    return counts
-
-
-def _tfidf_rows(counts: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear TF-IDF, unit length per row, computed on the CSR arrays directly
-    (scipy's diagonal products cost more than the hashing at scan-path batch sizes)."""
-    counts = counts.astype(np.float32)
-    rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-    data = (1.0 + np.log(counts.data)) * idf[counts.indices]
-    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=counts.shape[0]))
-    norms[norms == 0] = 1.0
-    counts.data = (data / norms[rows]).astype(np.float32)
     return counts
 
 
@@ -131,8 +110,8 @@ class Classifier:
     def text_features(self, texts: Sequence[str], tokens: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         """Character and word n-gram blocks side by side, each unit length."""
         return sparse.hstack([
-            _tfidf_rows(self._hasher.chars(texts), self.idf[:BLOCK_FEATURES]),
-            _tfidf_rows(self._hasher.words(tokens), self.idf[BLOCK_FEATURES:]),
+            sublinear_tfidf(self._hasher.chars(texts), self.idf[:BLOCK_FEATURES]),
+            sublinear_tfidf(self._hasher.words(tokens), self.idf[BLOCK_FEATURES:]),
         ]).tocsr()
 
     def probabilities(self, texts: Sequence[str], tokens: Sequence[Sequence[str]],

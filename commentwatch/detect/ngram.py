@@ -1,7 +1,9 @@
 """The character n-gram model: is this comment offending at all, read from its characters.
 
-Character 1–3-grams of the normalised ``compact`` stream (no separators,
-punctuation or repeats, so spaced-out and dotted words read as written), hashed into a fixed space, TF-IDF weighted, and one
+Character 1–3-grams of the ``readable_compact`` stream (no separators,
+punctuation, repeats or emoji, so spaced-out and dotted words read as
+written, and pinyin read back as characters), hashed into a fixed space
+(``detect/grams.py``), TF-IDF weighted, and one
 logistic regression for "offending in any category". It is the project's
 simplest learned signal and needs no embedding, so both variants of the
 decision layer read it, with and without the semantic stage.
@@ -18,20 +20,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from commentwatch.artefact import read_json
+from commentwatch.detect.grams import char_gram_counts, sublinear_tfidf
 from commentwatch.errors import NgramModelError
 
-FORMAT = "commentwatch-ngram/1"
+FORMAT = "commentwatch-ngram/2"
 FEATURES = 2**20
 NGRAMS = (1, 3)
 
 
-def _hasher() -> HashingVectorizer:
-    # Stateless and deterministic (murmurhash): the same columns in every process.
-    return HashingVectorizer(analyzer="char", ngram_range=NGRAMS, n_features=FEATURES, alternate_sign=False,
-                             norm=None, lowercase=True)
+def _counts(texts: Sequence[str]):
+    # Stateless and deterministic (a fixed integer hash): the same columns in every process.
+    return char_gram_counts([squeeze(t) for t in texts], NGRAMS[1], FEATURES)
 
 
 def squeeze(text: str) -> str:
@@ -47,19 +48,11 @@ class NgramModel:
     info: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._hasher = _hasher()
         self.idf = np.asarray(self.idf, dtype=np.float32)
         self.coef = np.asarray(self.coef, dtype=np.float32)
 
     def features(self, texts: Sequence[str]):
-        counts = self._hasher.transform([squeeze(t) for t in texts]).astype(np.float32)
-        counts.data = 1.0 + np.log(counts.data)
-        counts = counts.multiply(self.idf).tocsr()
-        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))
-        counts.data = (counts.data / norms[rows]).astype(np.float32)
-        return counts
+        return sublinear_tfidf(_counts(texts), self.idf)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Probability that each text is offending (0 for a text with no characters)."""
@@ -75,7 +68,7 @@ class NgramModel:
         from sklearn.feature_extraction.text import TfidfTransformer
         from sklearn.linear_model import LogisticRegression
 
-        counts = _hasher().transform([squeeze(t) for t in texts])
+        counts = _counts(texts)
         idf = TfidfTransformer(sublinear_tf=True).fit(counts).idf_.astype(np.float32)
         # Unseen columns keep idf 0: a character the training data never had adds nothing.
         idf[np.asarray(counts.sum(axis=0)).ravel() == 0] = 0.0

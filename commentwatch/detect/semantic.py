@@ -25,7 +25,7 @@ from commentwatch import paths
 from commentwatch.config import DetectConfig, PolicyConfig
 from commentwatch.detect.classifier import Classifier
 from commentwatch.detect.exemplars import ExemplarIndex
-from commentwatch.detect.pipeline import BatchedComponent
+from commentwatch.detect.pipeline import WORDS_KEY, BatchedComponent
 from commentwatch.embed.embedder import StaticEmbedder, load_embedder
 from commentwatch.text.normalize import Normalizer
 from commentwatch.values import Evidence
@@ -211,7 +211,8 @@ def doc_text(doc: Doc) -> str:
 
 def token_texts(docs: list[Doc]) -> list[list[str]]:
     """Each Doc's token strings, read from the token array (no Token objects)."""
-    return [[doc.vocab.strings[orth] for orth in doc.to_array(ORTH).tolist()] for doc in docs]
+    return [doc.user_data[WORDS_KEY] if WORDS_KEY in doc.user_data
+            else [doc.vocab.strings[orth] for orth in doc.to_array(ORTH).tolist()] for doc in docs]
 
 
 def _evidence(doc: Doc, source: str, category: str, term: str, score: float, detail: str) -> Evidence:
